@@ -1,0 +1,363 @@
+"""Markdown rendering: math reaches MathJax untouched, MathJax scripts go, directives work."""
+
+import html
+import re
+
+import pytest
+
+from ganreport.errors import UserError
+from ganreport.markdown_render import (
+    MATHJAX_CONFIG_JS,
+    Directive,
+    parse_directive,
+    render_markdown,
+)
+
+MATH_ELEMENT = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+
+
+def render(body: str, **kwargs):
+    return render_markdown(body, source=kwargs.pop("source", "site_src/index.md"), **kwargs)
+
+
+def math_of(result) -> list[tuple[str, str]]:
+    """(tag, TeX as MathJax will read it) for every arithmatex element, in order."""
+    return [(tag, html.unescape(tex)) for tag, tex in MATH_ELEMENT.findall(result.html)]
+
+
+# --- inline math ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown_text", "tex"),
+    [
+        (r"the density $p_{data}$ here", r"\(p_{data}\)"),
+        (r"so $p^*(x)=q^*(x)$ holds", r"\(p^*(x)=q^*(x)\)"),
+        (r"game $\min_G\max_D V(D,G)$ value", r"\(\min_G\max_D V(D,G)\)"),
+        (
+            r"term $\mathbb{E}_{x \sim p_{data}(x)}[\log D(x)]$ end",
+            r"\(\mathbb{E}_{x \sim p_{data}(x)}[\log D(x)]\)",
+        ),
+        (r"the norm $|x|$ of x", r"\(|x|\)"),
+        (r"round \(a_1 * b_1\) brackets", r"\(a_1 * b_1\)"),
+        (r"less $a < b \& c$ than", r"\(a < b \& c\)"),
+    ],
+)
+def test_inline_math_reaches_mathjax_untouched(markdown_text, tex):
+    result = render(markdown_text)
+    assert math_of(result) == [("span", tex)]
+    assert "<em>" not in result.html and "<td>" not in result.html
+    assert result.has_math
+
+
+def test_two_emphasis_lookalikes_in_one_paragraph_stay_math():
+    result = render(r"Both $p_*$ and $q_*$ and $a*b*c$ are math, *this* is emphasis.")
+    assert [tex for _, tex in math_of(result)] == [r"\(p_*\)", r"\(q_*\)", r"\(a*b*c\)"]
+    assert result.html.count("<em>") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Price $5 and $10", "Costs $5-$10 per run", "Between $ 5 and 10 $ dollars"],
+)
+def test_dollar_amounts_stay_text(text):
+    result = render(text)
+    assert result.html == f"<p>{text}</p>"
+    assert "arithmatex" not in result.html
+    assert not result.has_math
+
+
+def test_escaped_dollar_is_literal():
+    result = render(r"Pay \$x\$ please")
+    assert result.html == "<p>Pay $x$ please</p>"
+    assert not result.has_math
+
+
+def test_math_in_code_is_code():
+    result = render("Use `$x_1$` literally.")
+    assert "<code>$x_1$</code>" in result.html
+    assert not result.has_math
+
+
+# --- display math --------------------------------------------------------------------------
+
+
+def test_double_dollar_block_alone_is_display_math():
+    tex = "\\min_G\\max_D V(D,G) = \\mathbb{E}_{x \\sim p_{data}(x)}[\\log D(x)]"
+    body = f"Intro.\n\n$$\n{tex}\n$$\n"
+    result = render(body)
+    assert math_of(result) == [
+        ("div", "\\[\n\\min_G\\max_D V(D,G) = \\mathbb{E}_{x \\sim p_{data}(x)}[\\log D(x)]\n\\]")
+    ]
+
+
+def test_double_dollar_on_one_line_alone_is_display_math():
+    assert math_of(render("$$p^*(x)=q^*(x)$$")) == [("div", r"\[p^*(x)=q^*(x)\]")]
+
+
+def test_double_dollar_inside_a_paragraph_is_inline_math_like_kramdown():
+    result = render(r"The game $$\min_G\max_D V(D,G)$$ has a value.")
+    assert math_of(result) == [("span", r"\(\min_G\max_D V(D,G)\)")]
+    assert result.html.startswith("<p>The game <span")
+
+
+def test_double_dollar_touching_text_lines_is_inline():
+    result = render("We write\n$$p_{data}$$\nfor the data.")
+    assert math_of(result) == [("span", r"\(p_{data}\)")]
+
+
+def test_square_bracket_display_block():
+    result = render("\\[\nx_a * y_b * z\n\\]")
+    assert math_of(result) == [("div", "\\[\nx_a * y_b * z\n\\]")]
+
+
+@pytest.mark.parametrize("environment", ["align", "align*", "equation"])
+def test_begin_environments_keep_line_breaks_and_ampersands(environment):
+    tex = (
+        f"\\begin{{{environment}}}\n"
+        "V(D,G) &= \\mathbb{E}_{x \\sim p_{data}(x)}[\\log D(x)] \\\\\n"
+        "&\\quad + \\mathbb{E}_{z \\sim p_z(z)}[\\log(1 - D(G(z)))]\n"
+        f"\\end{{{environment}}}"
+    )
+    result = render(f"Before.\n\n{tex}\n\nAfter.")
+    assert math_of(result) == [("div", tex)]
+    assert "\\\\\n" in html.unescape(result.html)
+
+
+def test_environment_touching_a_paragraph_still_reaches_mathjax():
+    tex = "\\begin{align}\na_1 &= b_1 \\\\\nc^*_2 &= d^*_2\n\\end{align}"
+    result = render(f"We have\n{tex}\nas claimed.")
+    assert math_of(result) == [("span", tex)]
+
+
+def test_table_cells_with_math_and_real_tables_both_work():
+    result = render("| v | loss |\n|---|---|\n| v1 | $l_1$ |\n")
+    assert "<table>" in result.html
+    assert math_of(result) == [("span", r"\(l_1\)")]
+
+
+# --- page's own MathJax scripts ------------------------------------------------------------
+
+MATHJAX_V2_CONFIG = """<script type="text/x-mathjax-config">
+  MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']]}});
+</script>"""
+MATHJAX_V2_LOADER = (
+    '<script type="text/javascript" async '
+    'src="https://cdn.mathjax.org/mathjax/latest/MathJax.js?config=TeX-AMS-MML_HTMLorMML">'
+    "</script>"
+)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        MATHJAX_V2_CONFIG,
+        MATHJAX_V2_LOADER,
+        "<script>\nwindow.MathJax = {tex: {inlineMath: [['$', '$']]}};\n</script>",
+        '<script id="MathJax-script" async '
+        'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
+        '<script src="https://polyfill.io/v3/polyfill.min.js?features=es6"></script>',
+    ],
+)
+def test_mathjax_scripts_are_removed_with_a_warning(script):
+    body = "# Title\n\nText.\n\n" + script + "\n\nMore text.\n"
+    result = render(body, first_line=8)
+    assert "<script" not in result.html
+    assert "More text." in result.html
+    assert result.warnings == (
+        "site_src/index.md:12: removed the page's own MathJax <script> "
+        "(the site serves MathJax itself)",
+    )
+    assert result.has_math
+
+
+def test_other_scripts_stay():
+    body = '<script src="/assets/slider.js"></script>\n\nText.\n'
+    result = render(body)
+    assert '<script src="/assets/slider.js"></script>' in result.html
+    assert result.warnings == ()
+    assert not result.has_math
+
+
+def test_mathjax_script_shown_in_a_code_fence_stays():
+    body = "```html\n" + MATHJAX_V2_LOADER + "\n```\n"
+    result = render(body)
+    assert "cdn.mathjax.org" in result.html
+    assert result.warnings == ()
+
+
+# --- a page written for Jekyll's minima theme ----------------------------------------------
+
+MINIMA_PAGE = (
+    "---\n"
+    "layout: home\n"
+    "permalink: /\n"
+    "title: GAN study\n"
+    "---\n" + MATHJAX_V2_CONFIG + "\n" + MATHJAX_V2_LOADER + "\n\n"
+    "# Generative adversarial networks\n"
+    "\n"
+    "The generator $G$ plays $$\\min_G\\max_D V(D,G)$$ against $D$.\n"
+    "\n"
+    "$$\n"
+    "V(D,G) = \\mathbb{E}_{x \\sim p_{data}(x)}[\\log D(x)]\n"
+    "$$\n"
+    "\n"
+    "## At the optimum\n"
+    "\n"
+    "Price $5 and $10, and $p^*(x)=q^*(x)$.\n"
+)
+
+
+def test_minima_theme_page_renders():
+    from ganreport.frontmatter import split_front_matter
+
+    meta, body, first_line = split_front_matter(MINIMA_PAGE, "site_src/index.md")
+    assert meta == {"layout": "home", "permalink": "/", "title": "GAN study"}
+    result = render_markdown(body, source="site_src/index.md", first_line=first_line)
+    assert "<script" not in result.html and "MathJax" not in result.html
+    assert [warning.split(":")[1] for warning in result.warnings] == ["6", "9"]
+    assert result.headings == (
+        (1, "generative-adversarial-networks", "Generative adversarial networks"),
+        (2, "at-the-optimum", "At the optimum"),
+    )
+    assert math_of(result) == [
+        ("span", r"\(G\)"),
+        ("span", r"\(\min_G\max_D V(D,G)\)"),
+        ("span", r"\(D\)"),
+        ("div", "\\[\nV(D,G) = \\mathbb{E}_{x \\sim p_{data}(x)}[\\log D(x)]\n\\]"),
+        ("span", r"\(p^*(x)=q^*(x)\)"),
+    ]
+    assert "Price $5 and $10, and" in result.html
+    assert result.has_math
+
+
+# --- directives ----------------------------------------------------------------------------
+
+
+def test_parse_directive_args_options_and_quotes():
+    directive = parse_directive(
+        '{% samples v2 epoch=last caption="Fixed noise, epoch 40" wide %}', line=7
+    )
+    assert directive == Directive(
+        name="samples",
+        args=("v2", "wide"),
+        options={"epoch": "last", "caption": "Fixed noise, epoch 40"},
+        line=7,
+    )
+
+
+@pytest.mark.parametrize(
+    "line", ["text {% loss_plot v1 %}", "{% loss_plot v1 %} text", "    {% loss_plot v1 %}", "{%%}"]
+)
+def test_only_lines_holding_a_directive_alone_are_directives(line):
+    assert parse_directive(line, line=1) is None
+
+
+def test_directives_reach_the_handler_with_source_line_numbers():
+    seen: list[Directive] = []
+
+    def handler(directive: Directive) -> str:
+        seen.append(directive)
+        return f'<figure class="plot" data-n="{len(seen)}"><img alt="x_1 *a*"></figure>'
+
+    body = (
+        "Intro paragraph\n"
+        "{% loss_plot v1 %}\n"
+        "\n"
+        "{% progression v2 epochs=0,5,10 %}\n"
+        "\n"
+        "{% version_list %}\n"
+    )
+    result = render(body, first_line=4, directive_handler=handler)
+    assert [(d.name, d.args, d.options, d.line) for d in seen] == [
+        ("loss_plot", ("v1",), {}, 5),
+        ("progression", ("v2",), {"epochs": "0,5,10"}, 7),
+        ("version_list", (), {}, 9),
+    ]
+    assert result.html == (
+        "<p>Intro paragraph</p>\n"
+        '<figure class="plot" data-n="1"><img alt="x_1 *a*"></figure>\n'
+        '<figure class="plot" data-n="2"><img alt="x_1 *a*"></figure>\n'
+        '<figure class="plot" data-n="3"><img alt="x_1 *a*"></figure>'
+    )
+
+
+@pytest.mark.parametrize("error_type", [UserError, ValueError])
+def test_handler_errors_become_user_errors_with_file_and_line(error_type):
+    def handler(directive: Directive) -> str:
+        raise error_type("no run folder for version v9; expected one of v1, v2")
+
+    with pytest.raises(UserError) as caught:
+        render("Text.\n\n{% samples v9 epoch=3 %}\n", first_line=5, directive_handler=handler)
+    assert str(caught.value) == (
+        "site_src/index.md:7: no run folder for version v9; expected one of v1, v2"
+    )
+
+
+def test_directive_without_handler_is_an_error_naming_the_line():
+    with pytest.raises(UserError, match=r"^notes\.md:3: directive \{% loss_plot %\}"):
+        render_markdown("a\n\n{% loss_plot v1 %}\n", source="notes.md")
+
+
+def test_unbalanced_quote_in_directive_names_the_line():
+    with pytest.raises(UserError, match=r"^site_src/index\.md:2: .*quote"):
+        render('x\n{% samples v1 caption="open %}\n', directive_handler=lambda d: "")
+
+
+def test_directive_inside_a_code_fence_is_left_alone():
+    calls: list[Directive] = []
+    body = "```\n{% loss_plot v1 %}\n```\n\n~~~~markdown\n{% samples v1 epoch=2 %}\n~~~~\n"
+    result = render(body, directive_handler=lambda d: calls.append(d) or "<div>X</div>")
+    assert calls == []
+    assert "{% loss_plot v1 %}" in result.html
+    assert "{% samples v1 epoch=2 %}" in result.html
+    assert "<div>X</div>" not in result.html
+
+
+def test_directive_after_a_code_fence_is_processed_with_the_right_line():
+    calls: list[Directive] = []
+    body = "```\n{% loss_plot v1 %}\n```\n\n{% loss_plot v2 %}\n"
+    render(body, directive_handler=lambda d: calls.append(d) or "<div>X</div>")
+    assert [(d.args, d.line) for d in calls] == [(("v2",), 5)]
+
+
+# --- the rest of the page ------------------------------------------------------------------
+
+
+def test_headings_get_ids_and_are_listed_in_order():
+    result = render("# One\n\n## Two & three\n\n### Four\n\n## Five\n")
+    assert '<h2 id="two-three">Two &amp; three</h2>' in result.html
+    assert result.headings == (
+        (1, "one", "One"),
+        (2, "two-three", "Two & three"),
+        (3, "four", "Four"),
+        (2, "five", "Five"),
+    )
+
+
+def test_fenced_code_has_no_highlighting_markup():
+    result = render("```python\nx = 1  # $not math$\n```\n")
+    assert result.html.startswith('<pre class="highlight"><code class="language-python">')
+    assert "<span" not in result.html
+    assert not result.has_math
+
+
+def test_footnotes_and_attr_lists():
+    result = render("Claim.[^1]\n\n[^1]: Source.\n\n![plot](a.png){: width=300 }\n")
+    assert 'class="footnote"' in result.html
+    assert 'width="300"' in result.html
+
+
+def test_empty_body():
+    assert render("").html == ""
+    assert render("").has_math is False
+
+
+def test_mathjax_config_matches_arithmatex_output():
+    assert "inlineMath: [['\\\\(', '\\\\)']]" in MATHJAX_CONFIG_JS
+    assert "displayMath: [['\\\\[', '\\\\]']]" in MATHJAX_CONFIG_JS
+    assert "processEscapes: true" in MATHJAX_CONFIG_JS
+    assert "processEnvironments: true" in MATHJAX_CONFIG_JS
+    assert "ignoreHtmlClass: '.*|'" in MATHJAX_CONFIG_JS
+    assert "processHtmlClass: 'arithmatex'" in MATHJAX_CONFIG_JS
+    assert MATHJAX_CONFIG_JS.startswith("window.MathJax = {")
