@@ -1,0 +1,320 @@
+"""build() end to end over fixture run folders: pages, assets, baseurl, MathJax, escaping,
+incremental figures, failed builds and half-written runs."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from ganreport.errors import UserError
+from ganreport.pipeline import build
+from tests.ganreport.site_fixture import INDEX, INDEX_DIRECTIVE_LINE, write_site_src
+from tests.run_fixtures import write_run, write_study
+
+BASEURL = "/my-repo"
+PAGES = ["/", "/about/", "/versions/", "/versions/v1/", "/versions/v2/", "/versions/v3/",
+         "/compare/", "/setbacks/"]
+
+
+class _Refs(HTMLParser):
+    """Every href/src (and slider frame src) of a page, plus its script srcs and tables."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str]] = []
+        self.scripts: list[str] = []
+        self.progressions: list[dict[str, str]] = []
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = {name: value or "" for name, value in attrs}
+        self.tags.append((tag, values))
+        for name in ("href", "src"):
+            if name in values:
+                self.refs.append((f"{tag} {name}", values[name]))
+        if tag == "script":
+            self.scripts.append(values.get("src", ""))
+        if "data-frames" in values:
+            self.progressions.append(values)
+            for frame in json.loads(values["data-frames"]):
+                self.refs.append((f"{tag} data-frames", frame["src"]))
+
+
+def parse(path: Path) -> _Refs:
+    parser = _Refs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def page_file(site: Path, url: str) -> Path:
+    return site / url.lstrip("/") / "index.html"
+
+
+def _build(root: Path, **kwargs):
+    return build(root / "site_src", root / "runs", root / "_site", cache_dir=root / "cache",
+                 log=lambda line: None, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One build of the small site over v1..v3 (5 epochs) under BASEURL."""
+    root = tmp_path_factory.mktemp("built")
+    write_site_src(root)
+    write_study(root / "runs", epochs=5)
+    result = _build(root, baseurl=BASEURL)
+    return root, root / "_site", result
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A root with site_src and runs, not built yet (for tests that change things)."""
+    write_site_src(tmp_path)
+    write_study(tmp_path / "runs", epochs=3)
+    return tmp_path
+
+
+def test_build_produces_every_page_and_asset(built):
+    root, site, result = built
+    assert sorted(result.pages) == sorted([*PAGES, "/404.html"])
+    for url in PAGES:
+        assert page_file(site, url).is_file(), url
+    assert f'href="{BASEURL}/versions/"' in (site / "404.html").read_text()
+    for path in ["assets/css/site.css", "assets/js/slider.js", ".nojekyll", "assets/photo.png",
+                 "assets/mathjax/es5/tex-chtml.js", "assets/mathjax/LICENSE",
+                 "assets/mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+                 "assets/mathjax/es5/input/tex/extensions/cancel.js",
+                 "assets/runs/v1/epoch_0000.png", "assets/runs/v3/epoch_0005.png",
+                 "assets/runs/v2/progression.gif"]:
+        assert (site / path).is_file(), path
+    plots = sorted(p.name for p in (site / "assets/plots").iterdir())
+    for prefix in ["loss-v1-", "loss-v2-", "d-outputs-v3-", "compare-v1-v2-v3-", "compare-v1-v2-"]:
+        assert any(name.startswith(prefix) and name.endswith(".svg") for name in plots), prefix
+    assert not list(root.glob("_site.tmp-*")) and not list(root.glob("_site.old-*"))
+
+
+def test_every_href_and_src_carries_the_baseurl_and_exists(built):
+    _, site, _ = built
+    for html in site.rglob("*.html"):
+        for where, value in parse(html).refs:
+            if value.startswith(("http://", "https://", "#", "mailto:")):
+                continue
+            assert value.startswith(BASEURL + "/"), f"{html}: {where} {value!r} lacks the baseurl"
+            target = site / unquote(value[len(BASEURL) + 1:].split("#")[0])
+            assert target.is_file() or (target / "index.html").is_file(), f"{html}: {value}"
+
+
+def test_author_links_get_the_baseurl(built):
+    _, site, _ = built
+    home = page_file(site, "/").read_text()
+    assert f'href="{BASEURL}/compare/"' in home
+    assert f'src="{BASEURL}/assets/photo.png"' in home
+    assert f'href="{BASEURL}/"' in page_file(site, "/about/").read_text()
+
+
+def test_mathjax_is_loaded_only_on_pages_with_math(built):
+    _, site, _ = built
+    mathjax = f"{BASEURL}/assets/mathjax/es5/tex-chtml.js"
+    home = parse(page_file(site, "/"))
+    assert mathjax in home.scripts
+    assert "window.MathJax" in page_file(site, "/").read_text()
+    for url in ["/about/", "/versions/", "/versions/v1/", "/compare/", "/setbacks/"]:
+        text = page_file(site, url).read_text()
+        assert "mathjax" not in text.lower(), f"{url} loads MathJax but has no math"
+
+
+def test_version_page_answers_what_changed_happened_took_and_how(built):
+    _, site, _ = built
+    text = page_file(site, "/versions/v2/").read_text()
+    for needle in ["What changed", "model.g_activation", "leaky_relu", "loss-v2-",
+                   "d-outputs-v2-", "progression.gif", "cpu (2 threads)", "Wall time",
+                   "Images/s", "0123456789abcdef0123456789abcdef01234567",
+                   "ganreport train experiments/abstract/v2.yaml --profile cpu",
+                   "trained with the cpu profile: epochs 300→4", "noise_seed: 1234"]:
+        assert needle in text, needle
+    assert "first version of the study" in page_file(site, "/versions/v1/").read_text()
+
+
+def test_slider_contract(built):
+    _, site, _ = built
+    page = parse(page_file(site, "/versions/v3/"))
+    (figure,) = page.progressions
+    assert "progression" in figure["class"].split() and figure["data-version"] == "v3"
+    frames = json.loads(figure["data-frames"])
+    assert [frame["epoch"] for frame in frames] == [0, 1, 2, 3, 4, 5]
+    tags = {values.get("class", ""): (tag, values) for tag, values in page.tags}
+    tag, slider = tags["epoch-slider"]
+    assert tag == "input" and slider["type"] == "range" and slider["aria-label"] == "Epoch"
+    assert (slider["min"], slider["max"], slider["step"], slider["value"]) == ("0", "5", "1", "5")
+    text = page_file(site, "/versions/v3/").read_text()
+    assert '<output class="epoch-label">Epoch 5</output>' in text
+    image = next(v for t, v in page.tags if "epoch-image" in v.get("class", ""))
+    assert image["alt"] == "v3 samples at epoch 5, fixed noise"
+    assert image["width"] and image["height"]
+    assert 'class="progression-strip"' in text
+    assert f"{BASEURL}/assets/js/slider.js" in page.scripts
+    home = parse(page_file(site, "/"))
+    assert [f["epoch"] for f in json.loads(home.progressions[0]["data-frames"])] == [0, 1, 3]
+
+
+def test_every_image_has_alt_and_size(built):
+    _, site, _ = built
+    for html in site.rglob("*.html"):
+        for tag, values in parse(html).tags:
+            if tag == "img":
+                assert values.get("alt"), f"{html}: {values}"
+                if "assets/photo.png" not in values["src"]:
+                    assert values.get("width") and values.get("height"), f"{html}: {values}"
+
+
+def test_compare_table_shows_only_differing_settings(built):
+    _, site, _ = built
+    text = page_file(site, "/compare/").read_text()
+    table = text[text.index('<table class="compare-table">'):]
+    table = table[:table.index("</table>")]
+    keys = {tag_values for tag_values in _row_keys(table)}
+    assert keys == {"loss.fake_label_range", "loss.real_label_range", "model.g_activation"}
+
+
+def _row_keys(table_html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<th scope="row"><code>([^<]+)</code>', table_html)
+
+
+def test_setbacks_page_has_author_text_and_a_section_per_version(built):
+    _, site, _ = built
+    text = page_file(site, "/setbacks/").read_text()
+    assert "The author&#39;s own notes" in text or "The author's own notes" in text
+    for version in ("v1", "v2", "v3"):
+        assert f'id="setbacks-{version}"' in text
+    assert "G loss spiked" in text  # v2 has a loss spike at step 7
+
+
+def test_second_build_redraws_nothing(tmp_path):
+    write_site_src(tmp_path)
+    write_study(tmp_path / "runs", epochs=3)
+    first = _build(tmp_path)
+    figures = sorted((tmp_path / "_site/assets/plots").iterdir()) + sorted(
+        (tmp_path / "_site/assets/runs").rglob("progression.gif"))
+    mtimes = {path.relative_to(tmp_path): path.stat().st_mtime_ns for path in figures}
+    second = _build(tmp_path)
+    assert first.redrawn > 0 and second.redrawn == 0 and second.reused >= first.redrawn
+    after = {p: (tmp_path / p).stat().st_mtime_ns for p in mtimes}
+    assert after == mtimes
+    # A changed run redraws only its own figures and the comparisons that include it.
+    write_run(tmp_path / "runs", "v3", epochs=4)
+    third = _build(tmp_path)
+    assert third.redrawn == 4  # v3 loss, v3 D outputs, v3 animation, compare-v1-v2-v3
+
+
+def test_failed_build_leaves_previous_site_and_names_page_line_and_runs(fresh):
+    _build(fresh)
+    before = (fresh / "_site/index.html").read_bytes()
+    lines = INDEX.split("\n")
+    lines.insert(INDEX_DIRECTIVE_LINE - 1, "{% loss_plot v9 %}")
+    (fresh / "site_src/index.md").write_text("\n".join(lines))
+    with pytest.raises(UserError) as error:
+        _build(fresh)
+    message = str(error.value)
+    assert f"index.md:{INDEX_DIRECTIVE_LINE}:" in message
+    assert "v9" in message and "v1, v2, v3" in message
+    assert (fresh / "_site/index.html").read_bytes() == before
+    assert not list(fresh.glob("_site.tmp-*"))
+
+
+def test_missing_epoch_lists_the_epochs_that_exist(fresh):
+    text = INDEX.replace("{% samples v2 epoch=last %}", "{% samples v2 epoch=40 %}")
+    (fresh / "site_src/index.md").write_text(text)
+    with pytest.raises(UserError, match=r"index\.md:\d+: .*epoch 40.*0, 1, 2, 3"):
+        _build(fresh)
+
+
+def test_user_text_is_escaped(fresh):
+    evil = "<script>alert(1)</script>"
+    write_run(fresh / "runs", "v<script>", order=4, epochs=2,
+              overrides={"title": evil, "optim": {"lr": evil}})
+    about = f'---\ntitle: "{evil}"\npermalink: /about/\n---\nx\n'
+    (fresh / "site_src/about.md").write_text(about)
+    _build(fresh)
+    site = fresh / "_site"
+    pages = [site / "versions/v<script>/index.html", site / "compare/index.html",
+             site / "versions/index.html", site / "about/index.html", site / "setbacks/index.html"]
+    for page in pages:
+        text = page.read_text()
+        assert "<script>alert" not in text and "v<script>" not in text, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, page
+    assert "v&lt;script&gt;" in (site / "versions/index.html").read_text()
+    assert 'href="/versions/v%3Cscript%3E/"' in (site / "versions/index.html").read_text()
+
+
+def test_baseurl_from_config_and_cli_override(tmp_path):
+    write_site_src(tmp_path, config="title: T\nbaseurl: /from-config/\n")
+    write_study(tmp_path / "runs", epochs=3)
+    _build(tmp_path)
+    assert 'href="/from-config/assets/css/site.css"' in (tmp_path / "_site/index.html").read_text()
+    _build(tmp_path, baseurl="/override")
+    text = (tmp_path / "_site/index.html").read_text()
+    assert 'href="/override/assets/css/site.css"' in text and "/from-config" not in text
+
+
+def test_unknown_layout_falls_back_to_default_with_a_warning(fresh):
+    (fresh / "site_src/odd.md").write_text("---\nlayout: fancy\ntitle: Odd\n---\nHello\n")
+    result = _build(fresh)
+    assert any("odd.md" in w and "fancy" in w for w in result.warnings)
+    assert "Hello" in (fresh / "_site/odd.html").read_text()
+
+
+# -- half-written run folders ----------------------------------------------------------------
+
+
+def test_torn_last_jsonl_line_is_tolerated(fresh):
+    metrics = fresh / "runs/abstract/v2/metrics.jsonl"
+    metrics.write_text(metrics.read_text() + '{"step": 99, "epoch": 3, "loss_d": 0.')
+    result = _build(fresh)
+    assert any("metrics.jsonl" in w and "torn" in w for w in result.warnings)
+    assert "/versions/v2/" in result.pages
+
+
+def test_bad_json_in_the_middle_names_file_and_line(fresh):
+    epochs = fresh / "runs/abstract/v1/epochs.jsonl"
+    lines = epochs.read_text().splitlines()
+    lines[1] = "{not json"
+    epochs.write_text("\n".join(lines) + "\n")
+    with pytest.raises(UserError, match=r"v1/epochs\.jsonl:2: bad JSON"):
+        _build(fresh)
+
+
+def test_run_without_summary_is_skipped_with_a_warning(fresh):
+    write_run(fresh / "runs", "v4", order=4, epochs=2)
+    (fresh / "runs/abstract/v4/summary.json").unlink()
+    result = _build(fresh)
+    assert any("v4" in w and "summary.json" in w for w in result.warnings)
+    assert "/versions/v4/" not in result.pages and "/versions/v3/" in result.pages
+
+
+def test_other_format_version_is_an_error(fresh):
+    summary = fresh / "runs/abstract/v1/summary.json"
+    data = json.loads(summary.read_text())
+    summary.write_text(json.dumps({**data, "format_version": 2}))
+    with pytest.raises(UserError, match=r"summary\.json: format_version 2"):
+        _build(fresh)
+
+
+def test_several_studies_need_a_choice(fresh):
+    write_run(fresh / "runs", "v1", study="other", epochs=2)
+    with pytest.raises(UserError, match="abstract, other"):
+        _build(fresh)
+    (fresh / "site_src/_config.yml").write_text("title: T\nstudy: abstract\n")
+    assert "/versions/v1/" in _build(fresh).pages
+
+
+def test_no_runs_still_builds_with_a_warning(tmp_path):
+    write_site_src(tmp_path)
+    (tmp_path / "site_src/index.md").write_text("---\nlayout: home\n---\nNo runs yet.\n")
+    result = _build(tmp_path)
+    assert any("no runs" in w for w in result.warnings)
+    assert (tmp_path / "_site/compare/index.html").is_file()

@@ -1,0 +1,55 @@
+"""Jinja2 environment, url() and baseurl prefixing, layout resolution."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import UndefinedError
+
+from ganreport.render import (
+    DEFAULT_TEMPLATES,
+    make_environment,
+    make_url,
+    prefix_root_links,
+    resolve_layout,
+    version_path,
+)
+
+
+def test_url_prefixes_baseurl_only_on_site_paths():
+    url = make_url("/repo")
+    assert url("/compare/") == "/repo/compare/"
+    assert url("assets/x.png") == "/repo/assets/x.png"
+    for external in ("https://a.b/c", "//cdn/x", "#top", "mailto:a@b"):
+        assert url(external) == external
+    assert make_url("")("/") == "/"
+
+
+def test_prefix_root_links_leaves_other_links_alone():
+    html = ('<a href="/compare/">c</a><img src="/a.png"><a href="//x.org/">x</a>'
+            '<a href="https://x.org/">y</a><a href="#f">f</a><a href="rel/">r</a>')
+    assert prefix_root_links(html, "/repo") == (
+        '<a href="/repo/compare/">c</a><img src="/repo/a.png"><a href="//x.org/">x</a>'
+        '<a href="https://x.org/">y</a><a href="#f">f</a><a href="rel/">r</a>')
+    assert prefix_root_links(html, "") == html
+
+
+def test_unknown_layout_falls_back_with_a_warning():
+    warnings = []
+    assert resolve_layout("post", "a.md", warnings) == "page.html"
+    assert resolve_layout("home.html", "a.md", warnings) == "home.html"
+    assert warnings == []
+    assert resolve_layout("fancy", "a.md", warnings) == "base.html"
+    assert "a.md" in warnings[0] and "fancy" in warnings[0]
+
+
+def test_environment_escapes_and_is_strict():
+    environment = make_environment(DEFAULT_TEMPLATES, "/r")
+    template = environment.from_string("{{ url('/x/') }} {{ text }}")
+    assert template.render(text="<b>") == "/r/x/ &lt;b&gt;"
+    with pytest.raises(UndefinedError):
+        environment.from_string("{{ missing }}").render()
+
+
+def test_version_path_encodes_the_name():
+    assert version_path("v1") == "/versions/v1/"
+    assert version_path("a b<") == "/versions/a%20b%3C/"
