@@ -49,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
     _site_arguments(serve)
     serve.add_argument("--port", type=int, default=4000)
     serve.add_argument("--host", default="127.0.0.1")
-    commands.add_parser("bench", add_help=False, help="benchmarks (not implemented yet)")
+    commands.add_parser("bench", add_help=False, help="measure build (and with --train, training) speed")
     return parser
 
 
@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "train":
             return int(_train(argv[1:]) or 0)
         if argv and argv[0] == "bench":
-            print("error: `ganreport bench` is not implemented yet", file=sys.stderr)
-            return 2
+            from .bench import main as bench_main
+
+            return bench_main(argv[1:])
         args = make_parser().parse_args(argv)
         if args.command == "build":
             return _build(args)

@@ -1,6 +1,9 @@
-"""The command line: build, one-line errors with exit code 2, bench placeholder."""
+"""The command line: build, one-line errors with exit code 2, bench."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from ganreport.__main__ import main
 from tests.ganreport.site_fixture import write_site_src
@@ -28,6 +31,23 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert "index.md:" in err and "no run 'v1'" in err
 
 
-def test_bench_is_not_implemented_yet(capsys):
-    assert main(["bench"]) == 2
-    assert "not implemented" in capsys.readouterr().err
+def test_bench_without_runs_is_a_one_line_error(tmp_path, capsys):
+    assert main(["bench", "--runs", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "make train" in err and "Traceback" not in err
+
+
+def test_bench_measures_full_and_noop_builds(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    write_study(runs)
+    results = tmp_path / "results"
+    src = Path(__file__).resolve().parents[2] / "site_src"
+    assert main(["bench", "--src", str(src), "--runs", str(runs), "--repeat", "1",
+                 "--results", str(results)]) == 0
+    data = json.loads((results / "latest.json").read_text())
+    site = data["site"]
+    assert site["full_build_s"] > 0 and site["noop_rebuild_s"] > 0
+    weight = site["home_page_bytes"]
+    assert weight["html"] > 0 and weight["mathjax"] > 0  # the write-up has math
+    assert weight["total_without_mathjax"] == weight["html"] + weight["assets"]
+    assert "full / no-op" in capsys.readouterr().out
