@@ -222,14 +222,14 @@ class Figures:
         )
 
     def animation(self, run: Run, url) -> dict[str, Any] | None:
-        """The progression as an animated GIF (cached by the grids' content)."""
+        """The progression as an animated WebP (cached by the grids' content)."""
         frames = [run.samples[epoch] for epoch in run.sample_epochs]
         if len(frames) < 2:
             return None
         inputs = [plot.file_hash(frame) for frame in frames]
         cached = self.cache.get(f"progression-{run.version}", inputs,
-                                lambda path: plot.draw_animation(frames, path), ext="gif")
-        site_path = f"assets/runs/{run.version}/progression.gif"
+                                lambda path: plot.draw_animation(frames, path), ext="webp")
+        site_path = f"assets/runs/{run.version}/progression.webp"
         self.assets[site_path] = cached
         width, height = self._display_size(frames[-1], thumb=False)
         return {"src": url(site_path_url(site_path)), "width": width, "height": height,

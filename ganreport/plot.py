@@ -166,7 +166,8 @@ def draw_d_outputs(run: Run, colour: str, smoothing: float, path: Path) -> None:
         axis.axhline(0.5, color=INK, alpha=0.35, linewidth=0.8, linestyle=":")
         _finish_axis(axis, "D's probability")
         axis.set_xlabel("Iteration (optimizer step)")
-        axis.legend(loc="upper right", ncols=2)
+        # D(x) lives near the top and D(G(z)) near the bottom: the middle is the free band
+        axis.legend(loc="center right", ncols=2)
         axis.set_title(f"{run.version}: D on real and on generated images", loc="left",
                        fontsize=11)
         figure.tight_layout()
@@ -217,12 +218,16 @@ def _limit_to(axis, values: list[float]) -> None:
 
 
 def draw_animation(frames: list[Path], path: Path, frame_ms: int = 450) -> None:
-    """Animated GIF of the fixed-noise grids, holding the last frame longer."""
+    """Animated WebP of the fixed-noise grids, holding the last frame longer.
+
+    Lossy WebP at quality 90: about a third of a GIF's size, and several times faster
+    to encode than GIF's per-frame palette quantization (which dominated build time).
+    """
     from PIL import Image
 
     images = [Image.open(frame).convert("RGB") for frame in frames]
     durations = [frame_ms] * len(images)
     durations[-1] = frame_ms * 4
     first, rest = images[0], images[1:]
-    first.save(path, format="GIF", save_all=True, append_images=rest, duration=durations,
-               loop=0, optimize=False)
+    first.save(path, format="WEBP", save_all=True, append_images=rest, duration=durations,
+               loop=0, quality=90, method=4)

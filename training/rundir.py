@@ -158,7 +158,7 @@ def environment(device: torch.device, seed: int, command: str) -> dict[str, Any]
         device_name = "Apple GPU (mps)"
     else:
         device_name = (
-            f"{platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+            f"CPU, {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
         )
     return {
         "format_version": FORMAT_VERSION,

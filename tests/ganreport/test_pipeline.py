@@ -88,7 +88,7 @@ def test_build_produces_every_page_and_asset(built):
                  "assets/mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
                  "assets/mathjax/es5/input/tex/extensions/cancel.js",
                  "assets/runs/v1/epoch_0000.png", "assets/runs/v3/epoch_0005.png",
-                 "assets/runs/v2/progression.gif"]:
+                 "assets/runs/v2/progression.webp"]:
         assert (site / path).is_file(), path
     plots = sorted(p.name for p in (site / "assets/plots").iterdir())
     for prefix in ["loss-v1-", "loss-v2-", "d-outputs-v3-", "compare-v1-v2-v3-", "compare-v1-v2-"]:
@@ -130,7 +130,7 @@ def test_version_page_answers_what_changed_happened_took_and_how(built):
     _, site, _ = built
     text = page_file(site, "/versions/v2/").read_text()
     for needle in ["What changed", "model.g_activation", "leaky_relu", "loss-v2-",
-                   "d-outputs-v2-", "progression.gif", "cpu (2 threads)", "Wall time",
+                   "d-outputs-v2-", "progression.webp", "cpu (2 threads)", "Wall time",
                    "Images/s", "0123456789abcdef0123456789abcdef01234567",
                    "ganreport train experiments/abstract/v2.yaml --profile cpu",
                    "trained with the cpu profile: epochs 300→4", "noise_seed: 1234"]:
@@ -199,7 +199,7 @@ def test_second_build_redraws_nothing(tmp_path):
     write_study(tmp_path / "runs", epochs=3)
     first = _build(tmp_path)
     figures = sorted((tmp_path / "_site/assets/plots").iterdir()) + sorted(
-        (tmp_path / "_site/assets/runs").rglob("progression.gif"))
+        (tmp_path / "_site/assets/runs").rglob("progression.webp"))
     mtimes = {path.relative_to(tmp_path): path.stat().st_mtime_ns for path in figures}
     second = _build(tmp_path)
     assert first.redrawn > 0 and second.redrawn == 0 and second.reused >= first.redrawn

@@ -35,11 +35,11 @@ def test_loss_plot_svg_is_transparent_and_uses_current_colour(tmp_path):
     assert 600 < width < 800 and 300 < height < 600
 
 
-def test_animation_is_an_animated_gif(tmp_path):
+def test_animation_is_an_animated_webp(tmp_path):
     from PIL import Image
 
     run = read_run(write_run(tmp_path / "runs", "v1", epochs=3), [])
-    path = tmp_path / "p.gif"
+    path = tmp_path / "p.webp"
     plot.draw_animation(list(run.samples.values()), path)
     with Image.open(path) as image:
-        assert image.format == "GIF" and image.n_frames == 4
+        assert image.format == "WEBP" and image.n_frames == 4
