@@ -49,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
     _site_arguments(serve)
     serve.add_argument("--port", type=int, default=4000)
     serve.add_argument("--host", default="127.0.0.1")
-    commands.add_parser("bench", add_help=False, help="measure build (and with --train, training) speed")
+    commands.add_parser("bench", add_help=False, help="measure build speed (--train: training too)")
     return parser
 
 

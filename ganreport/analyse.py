@@ -246,8 +246,12 @@ def _spikes(run: Run, key: str, label: str, smoothing: float, factor: float = 3.
             steps.append(run.metrics[index].get("step", index + 1))
     if not steps:
         return []
-    shown = ", ".join(str(step) for step in steps[:5]) + (" …" if len(steps) > 5 else "")
-    return [f"{label} spiked above {factor:g}× its running average at step {shown}."]
+    shown = ", ".join(str(step) for step in steps[:5])
+    if len(steps) == 1:
+        return [f"{label} spiked above {factor:g}× its running average at step {shown}."]
+    more = f" and {len(steps) - 5} more" if len(steps) > 5 else ""
+    return [f"{label} spiked above {factor:g}× its running average {len(steps)} times: "
+            f"at steps {shown}{more}."]
 
 
 def outcomes(runs: list[Run]) -> list[tuple[str, list[str]]]:

@@ -92,8 +92,9 @@ def _print_site(result: dict) -> None:
     print(f"site build, full (empty cache):  {result['full_build_s']:.2f} s (median)")
     print(f"site build, no-op rebuild:       {result['noop_rebuild_s']:.2f} s (median)")
     print(f"full / no-op:                    {result['full_over_noop']:.2f}x")
-    print(f"home page without MathJax:       {weight['total_without_mathjax'] / 1024:.0f} KiB "
-          f"(HTML {weight['html'] / 1024:.0f} KiB + CSS/JS/images {weight['assets'] / 1024:.0f} KiB)")
+    kib = {key: value / 1024 for key, value in weight.items()}
+    print(f"home page without MathJax:       {kib['total_without_mathjax']:.0f} KiB "
+          f"(HTML {kib['html']:.0f} KiB + CSS/JS/images {kib['assets']:.0f} KiB)")
     print(f"MathJax loaded by the home page: {weight['mathjax'] / 1024:.0f} KiB")
 
 

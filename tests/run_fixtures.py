@@ -127,7 +127,8 @@ def write_run(
         metrics += rows
         sample = f"samples/epoch_{epoch:04d}.png"
         _grid(epoch, order).save(run / sample)
-        means = {k: sum(r[k] for r in rows) / len(rows) for k in ("loss_d", "loss_g", "d_x", "d_g_z")}
+        keys = ("loss_d", "loss_g", "d_x", "d_g_z")
+        means = {key: sum(row[key] for row in rows) / len(rows) for key in keys}
         epoch_rows.append({
             "epoch": epoch, "step": step, "wall_time_s": 0.5 * steps_per_epoch,
             "elapsed_s": elapsed, "images_per_s": 128.0, **means, "sample": sample,

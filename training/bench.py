@@ -58,7 +58,7 @@ def run_training_bench(device: str = "auto", repeat: int = 3, steps: int = 10) -
     setups = {name: _setup(name, torch_device) for name in ("cpu", "full")}
     seconds: dict[str, list[float]] = {name: [] for name in setups}
     for _ in range(repeat):
-        for name, (_config_, trainer, real) in setups.items():
+        for name, (_, trainer, real) in setups.items():
             seconds[name].append(_time_steps(trainer, real, steps) / steps)
     result: dict = {"device": str(torch_device), "torch": torch.__version__,
                     "threads": torch.get_num_threads(), "steps_per_round": steps}

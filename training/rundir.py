@@ -68,6 +68,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     try:
         with handle:
             write(handle)
+        os.chmod(handle.name, 0o644)  # temp files are private (0600); run files are not
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

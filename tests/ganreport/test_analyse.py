@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from ganreport import analyse
@@ -79,3 +80,16 @@ def test_run_facts_include_reproduction_details(tmp_path):
     assert facts["Device"] == "cpu (2 threads)" and facts["Seed"] == "1"
     assert facts["Git commit"].startswith("0123456789abcdef")
     assert facts["Epochs"] == "2 of 2"
+
+
+def test_findings_count_many_spikes_and_name_the_first_five(tmp_path):
+    folder = write_run(tmp_path, "v1", epochs=4, steps_per_epoch=10)
+    metrics = folder / "metrics.jsonl"
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    for row in rows:
+        if row["step"] in (10, 15, 20, 25, 30, 35, 38):
+            row["loss_d"] *= 10
+    metrics.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    notes = analyse.findings(read_run(folder, []), 0.9)
+    assert ("D loss spiked above 3× its running average 7 times: "
+            "at steps 10, 15, 20, 25, 30 and 2 more.") in notes

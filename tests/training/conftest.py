@@ -9,6 +9,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = REPO_ROOT / "experiments"
 MNIST_DIR = Path(__file__).parents[2] / ".." / "shared" / "data" / "mnist"
+# Top-level keys of config.yaml that docs/run-format.md promises the site.
+REQUIRED_KEYS = (
+    "study", "study_title", "version", "title", "description", "order", "parent", "seed",
+    "noise_seed", "profile",
+)
 
 
 @pytest.fixture(autouse=True)

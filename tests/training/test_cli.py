@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from tests.training.conftest import EXPERIMENTS, MNIST_DIR, write_study
+from tests.training.conftest import EXPERIMENTS, MNIST_DIR, REQUIRED_KEYS, write_study
 from training.cli import main
 
 TINY = [
@@ -23,18 +23,6 @@ TINY = [
     "--set",
     "train.epochs=2",
 ]
-REQUIRED_KEYS = (
-    "study",
-    "study_title",
-    "version",
-    "title",
-    "description",
-    "order",
-    "parent",
-    "seed",
-    "noise_seed",
-    "profile",
-)
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.training.conftest import EXPERIMENTS, write_study
+from tests.training.conftest import EXPERIMENTS, REQUIRED_KEYS, write_study
 from training.errors import UserError
 from training.profiles import PROFILES, pick_profile
 from training.study import load_study, locate, resolve
@@ -56,18 +56,7 @@ def test_v3_smoothing_only(study: str) -> None:
 def test_required_top_level_keys_and_shared_noise_seed() -> None:
     trees = [_resolve(v).to_dict() for v in ("v1", "v2", "v3")]
     for tree in trees:
-        for key in (
-            "study",
-            "study_title",
-            "version",
-            "title",
-            "description",
-            "order",
-            "parent",
-            "seed",
-            "noise_seed",
-            "profile",
-        ):
+        for key in REQUIRED_KEYS:
             assert key in tree
         assert tree["title"] and tree["description"] and "sources" not in tree
     assert len({tree["noise_seed"] for tree in trees}) == 1
