@@ -26,33 +26,56 @@ MATHJAX_PREFIX = "assets/mathjax/"
 
 
 class _ResourceParser(HTMLParser):
-    """Collects what a browser fetches to show a page: scripts, stylesheets, images."""
+    """Collects what a browser fetches to show a page: scripts, stylesheets, images.
+
+    Images inside a progression's static strip go to `fallback`: with JavaScript on the
+    strip is hidden and its lazy images are never fetched; without it they replace the slider.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.resources: list[str] = []
+        self.fallback: list[str] = []
+        self._strip_depth = 0  # > 0 while inside <div class="progression-strip">
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag == "div" and (self._strip_depth or "progression-strip" in
+                             (values.get("class") or "").split()):
+            self._strip_depth += 1
+        found = self.fallback if self._strip_depth else self.resources
         if tag in ("img", "script", "source") and values.get("src"):
-            self.resources.append(values["src"])
+            found.append(values["src"])
         if tag == "link" and "stylesheet" in (values.get("rel") or "") and values.get("href"):
-            self.resources.append(values["href"])
+            found.append(values["href"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._strip_depth:
+            self._strip_depth -= 1
+
+
+def _bytes(site_dir: Path, url: str, baseurl: str) -> tuple[str, int]:
+    relative = url.removeprefix(baseurl).lstrip("/").split("?")[0]
+    path = site_dir / relative
+    return relative, path.stat().st_size if path.is_file() else 0
 
 
 def page_weight(site_dir: Path, page: str, baseurl: str) -> dict[str, int]:
-    """Bytes of a page and what it loads, split into MathJax and everything else."""
+    """Bytes a reader with JavaScript downloads for a page, split into MathJax and the rest.
+
+    `no_js_extra` is what the static strips add for a reader without JavaScript.
+    """
     html_path = site_dir / page
     parser = _ResourceParser()
     parser.feed(html_path.read_text(encoding="utf-8"))
-    weight = {"html": html_path.stat().st_size, "assets": 0, "mathjax": 0}
-    for url in dict.fromkeys(parser.resources):
-        relative = url.removeprefix(baseurl).lstrip("/").split("?")[0]
-        path = site_dir / relative
-        if not path.is_file():
-            continue
-        key = "mathjax" if relative.startswith(MATHJAX_PREFIX) else "assets"
-        weight[key] += path.stat().st_size
+    weight = {"html": html_path.stat().st_size, "assets": 0, "mathjax": 0, "no_js_extra": 0}
+    loaded = dict.fromkeys(parser.resources)
+    for url in loaded:
+        relative, size = _bytes(site_dir, url, baseurl)
+        weight["mathjax" if relative.startswith(MATHJAX_PREFIX) else "assets"] += size
+    for url in dict.fromkeys(parser.fallback):
+        if url not in loaded:
+            weight["no_js_extra"] += _bytes(site_dir, url, baseurl)[1]
     if weight["mathjax"]:  # the CHTML fonts MathJax fetches once it runs
         fonts = site_dir / MATHJAX_PREFIX / "es5/output/chtml/fonts/woff-v2"
         weight["mathjax"] += sum(font.stat().st_size for font in fonts.glob("*.woff"))
@@ -94,7 +117,8 @@ def _print_site(result: dict) -> None:
     print(f"full / no-op:                    {result['full_over_noop']:.2f}x")
     kib = {key: value / 1024 for key, value in weight.items()}
     print(f"home page without MathJax:       {kib['total_without_mathjax']:.0f} KiB "
-          f"(HTML {kib['html']:.0f} KiB + CSS/JS/images {kib['assets']:.0f} KiB)")
+          f"(HTML {kib['html']:.0f} KiB + CSS/JS/images {kib['assets']:.0f} KiB; "
+          f"+{kib['no_js_extra']:.0f} KiB of strip images without JavaScript)")
     print(f"MathJax loaded by the home page: {weight['mathjax'] / 1024:.0f} KiB")
 
 

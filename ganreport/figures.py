@@ -54,6 +54,7 @@ class Figures:
         self.directive_url = make_url(ROOT_MARKER)
         self.assets: dict[str, Path] = {}  # site path (no leading /) -> file to copy
         self._sizes: dict[Path, tuple[int, int]] = {}
+        self._hashes: dict[Path, str] = {}
 
     # -- directives ------------------------------------------------------------------------
 
@@ -157,11 +158,25 @@ class Figures:
         template = self.environment.get_template(f"partials/{name}")
         return Markup(template.render(url=url, colours=self.colours, **context))
 
-    def grid_image(self, run: Run, epoch: int, url, thumb: bool = False) -> dict[str, Any]:
-        """src/alt/width/height of a fixed-noise grid, registering the PNG for copying."""
+    def content_hash(self, source: Path) -> str:
+        """SHA-256 of a run file, read once per build (grids feed several figures)."""
+        if source not in self._hashes:
+            self._hashes[source] = plot.file_hash(source)
+        return self._hashes[source]
+
+    def web_grid(self, run: Run, epoch: int) -> str:
+        """Site path of the grid as WebP: the run keeps the lossless PNG, readers get ~1/5."""
         source = run.samples[epoch]
-        site_path = f"assets/runs/{run.version}/{source.name}"
-        self.assets[site_path] = source
+        cached = self.cache.get(f"grid-{run.version}-{source.stem}", self.content_hash(source),
+                                lambda path: plot.draw_web_grid(source, path), ext="webp")
+        site_path = f"assets/runs/{run.version}/{source.stem}.webp"
+        self.assets[site_path] = cached
+        return site_path
+
+    def grid_image(self, run: Run, epoch: int, url, thumb: bool = False) -> dict[str, Any]:
+        """src/alt/width/height of a fixed-noise grid, registering its web copy for the site."""
+        source = run.samples[epoch]
+        site_path = self.web_grid(run, epoch)
         width, height = self._display_size(source, thumb)
         return {
             "src": url(site_path_url(site_path)),
@@ -226,7 +241,7 @@ class Figures:
         frames = [run.samples[epoch] for epoch in run.sample_epochs]
         if len(frames) < 2:
             return None
-        inputs = [plot.file_hash(frame) for frame in frames]
+        inputs = [self.content_hash(frame) for frame in frames]
         cached = self.cache.get(f"progression-{run.version}", inputs,
                                 lambda path: plot.draw_animation(frames, path), ext="webp")
         site_path = f"assets/runs/{run.version}/progression.webp"

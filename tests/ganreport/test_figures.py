@@ -24,9 +24,9 @@ def figures(tmp_path):
 
 def test_directive_html_uses_the_root_marker_and_registers_assets(figures):
     html = figures(Directive("samples", ("v2",), {"epoch": "last"}, 3))
-    assert f'src="{ROOT_MARKER}/assets/runs/v2/epoch_0003.png"' in html
+    assert f'src="{ROOT_MARKER}/assets/runs/v2/epoch_0003.webp"' in html
     assert 'alt="v2 samples at epoch 3, fixed noise"' in html
-    assert "assets/runs/v2/epoch_0003.png" in figures.assets
+    assert "assets/runs/v2/epoch_0003.webp" in figures.assets
     html = figures(Directive("loss_plot", ("v1",), {}, 4))
     assert any(path.startswith("assets/plots/loss-v1-") for path in figures.assets)
     assert 'loading="lazy"' in html

@@ -50,4 +50,5 @@ def test_bench_measures_full_and_noop_builds(tmp_path, capsys):
     weight = site["home_page_bytes"]
     assert weight["html"] > 0 and weight["mathjax"] > 0  # the write-up has math
     assert weight["total_without_mathjax"] == weight["html"] + weight["assets"]
+    assert weight["no_js_extra"] > 0  # the write-up's progression strips, hidden with JS
     assert "full / no-op" in capsys.readouterr().out
