@@ -55,6 +55,7 @@ class Figures:
         self.assets: dict[str, Path] = {}  # site path (no leading /) -> file to copy
         self._sizes: dict[Path, tuple[int, int]] = {}
         self._hashes: dict[Path, str] = {}
+        self._web_grids: dict[Path, str] = {}  # run PNG -> site path of its WebP copy
 
     # -- directives ------------------------------------------------------------------------
 
@@ -167,11 +168,13 @@ class Figures:
     def web_grid(self, run: Run, epoch: int) -> str:
         """Site path of the grid as WebP: the run keeps the lossless PNG, readers get ~1/5."""
         source = run.samples[epoch]
-        cached = self.cache.get(f"grid-{run.version}-{source.stem}", self.content_hash(source),
-                                lambda path: plot.draw_web_grid(source, path), ext="webp")
-        site_path = f"assets/runs/{run.version}/{source.stem}.webp"
-        self.assets[site_path] = cached
-        return site_path
+        if source not in self._web_grids:  # a grid appears on several pages: convert it once
+            cached = self.cache.get(f"grid-{run.version}-{source.stem}", self.content_hash(source),
+                                    lambda path: plot.draw_web_grid(source, path), ext="webp")
+            site_path = f"assets/runs/{run.version}/{source.stem}.webp"
+            self.assets[site_path] = cached
+            self._web_grids[source] = site_path
+        return self._web_grids[source]
 
     def grid_image(self, run: Run, epoch: int, url, thumb: bool = False) -> dict[str, Any]:
         """src/alt/width/height of a fixed-noise grid, registering its web copy for the site."""
