@@ -1,7 +1,8 @@
 """Figures with matplotlib (Agg), cached by a hash of their inputs.
 
 Every figure is a file in the cache folder named `<name>-<hash>.<ext>`; the hash covers
-the data, the colours, the labels and STYLE_VERSION, so a rebuild with unchanged runs
+the data, the colours, the labels and STYLE_VERSION (which includes a hash of this
+module's own source, so editing a drawing function redraws), so a rebuild with unchanged runs
 draws nothing and a changed run redraws only its own figures. The build copies the
 cached files into the site (mtimes kept).
 
@@ -28,7 +29,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .analyse import ema  # noqa: E402
 from .read_runs import Run  # noqa: E402
 
-STYLE_VERSION = "4"  # bump when the look of the figures changes: every figure redraws
+# Changes when the drawing code (this file) or matplotlib changes: every figure redraws.
+STYLE_VERSION = "-".join([
+    hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12], matplotlib.__version__])
 INK = "#010203"  # sentinel colour, replaced by currentColor in the SVG
 SVG_STYLE = (
     "<style>svg{color:#2b2b2b}"
