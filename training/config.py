@@ -337,7 +337,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
             flat[key] = yaml.load(text, Loader=YamlLoader) if text.strip() else None
         except yaml.YAMLError as exc:
             raise UserError("--set", key, f"value is not valid YAML: {text!r}") from exc
-        if "." not in key and key not in VERSION_KEYS:
+        if "." not in key and key not in VERSION_KEYS and key != "noise_seed":
             raise _unknown_key("--set", key, all_dotted_keys())
     return unflatten(flat)
 

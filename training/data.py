@@ -186,7 +186,12 @@ def to_rgb(image: Image.Image) -> Image.Image:
     """Grayscale, palette, CMYK, 16-bit and transparent images -> 8-bit RGB."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode != "F" and array.max() > 255 else max(array.max(), 1.0)
+        if image.mode.startswith("I;16"):
+            top = 65535.0  # true 16-bit: a dark image stays dark
+        elif image.mode == "I":  # 16-bit PNGs open as "I"; small values mean 8-bit data
+            top = 65535.0 if array.max() > 255 else 255.0
+        else:  # "F": no fixed range, scale to the image's own maximum
+            top = max(float(array.max()), 1.0)
         gray = np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return Image.fromarray(gray, "L").convert("RGB")
     if image.mode == "P":
@@ -204,16 +209,23 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def read_idx_images(path: Path) -> np.ndarray:
     """An IDX3 image file (optionally gzip) -> (N, rows, cols) uint8."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        magic, count, rows, cols = struct.unpack(">IIII", handle.read(16))
-        if magic != 2051:
-            raise UserError(
-                "dataset.path", str(path), f"not an IDX image file (magic {magic}, expected 2051)"
-            )
-        data = np.frombuffer(handle.read(count * rows * cols), dtype=np.uint8)
+    try:
+        with opener(path, "rb") as handle:
+            magic, count, rows, cols = struct.unpack(">IIII", handle.read(16))
+            if magic != 2051:
+                raise UserError(
+                    str(path), "dataset.path", f"not an IDX image file (magic {magic}, "
+                    "expected 2051)"
+                )
+            data = np.frombuffer(handle.read(count * rows * cols), dtype=np.uint8)
+    except (OSError, EOFError, struct.error) as error:  # bad gzip, short header, unreadable
+        raise UserError(
+            str(path), "dataset.path", f"unreadable IDX image file ({error or 'too short'}); "
+            "expected MNIST's *-images-idx3-ubyte[.gz]"
+        ) from error
     if data.size != count * rows * cols:
         raise UserError(
-            "dataset.path", str(path), "truncated IDX file: fewer pixels than its header says"
+            str(path), "dataset.path", "truncated IDX file: fewer pixels than its header says"
         )
     return data.reshape(count, rows, cols)
 
@@ -223,7 +235,10 @@ def _mnist(config: DatasetConfig, source: str) -> Dataset:
     folder = Path(config.path or "").expanduser().resolve()
     if not folder.is_dir():
         raise missing_data_error(config, folder, "folder not found", source)
-    files = sorted(p for p in folder.iterdir() if "images-idx3-ubyte" in p.name)
+    found = sorted(p for p in folder.iterdir() if "images-idx3-ubyte" in p.name)
+    # one file per set: an unpacked copy beside its .gz would otherwise count twice
+    by_set = {p.name.removesuffix(".gz"): p for p in sorted(found, key=lambda p: p.suffix)}
+    files = sorted(by_set.values())
     if not files:
         raise missing_data_error(config, folder, "no *-images-idx3-ubyte[.gz] file here", source)
     digits = np.concatenate([read_idx_images(p) for p in files])  # (N, 28, 28)

@@ -124,7 +124,8 @@ def resolve(study: Study, version: str, profile: Profile, overrides: list[str]) 
     header = {k: tree.pop(k) for k in NOT_INHERITED if k in tree}
     recipe = cfg.flatten(tree)
     used = apply_profile(recipe, profile)
-    sources.update(dict.fromkeys(set(used) - set(recipe), f"--profile {profile.name}"))
+    by_profile = [key for key, value in used.items() if key not in recipe or recipe[key] != value]
+    sources.update(dict.fromkeys(by_profile, f"--profile {profile.name}"))
     set_layer = cfg.check_layer(cfg.parse_overrides(overrides), {"seed": int}, "--set")
     used.update(cfg.flatten(set_layer))
     sources.update(dict.fromkeys(cfg.flatten(set_layer), "--set"))

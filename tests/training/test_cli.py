@@ -120,6 +120,8 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path, capsys) -> None:
     assert "--set: train.epochs: expected an integer" in err
     err = _run_error([str(tmp_path / "nowhere")], capsys)
     assert "not found" in err
+    err = _run_error([str(EXPERIMENTS / "abstract"), "--set", "noise_seed=3"], capsys)
+    assert "--set: noise_seed: set it in study.yaml" in err
     assert not (tmp_path / "s").joinpath("runs").exists()
 
 
@@ -201,3 +203,25 @@ def test_non_finite_loss_stops_the_run_as_diverged(tmp_path: Path, monkeypatch) 
     last = _jsonl(run / "metrics.jsonl")[-1]
     assert last["step"] == 3 and last["loss_g"] is None
     assert _jsonl(run / "epochs.jsonl")[-1]["sample"] == "samples/epoch_0002.png"  # 2 steps/epoch
+
+
+def test_each_version_trains_with_its_own_label_ranges(tmp_path: Path, monkeypatch) -> None:
+    """The ladder's point: v1 uses hard labels, v2 and v3 the smoothed ranges, every batch."""
+    import training.loop
+
+    drawn: list[tuple[str, tuple[float, ...]]] = []
+    real_draw = training.loop.draw_labels
+
+    def recording_draw(label_range, count, device):
+        drawn.append((current[0], tuple(label_range)))
+        return real_draw(label_range, count, device)
+
+    monkeypatch.setattr(training.loop, "draw_labels", recording_draw)
+    current = [""]
+    for version in ("v1", "v2", "v3"):
+        current[0] = version
+        path = str(EXPERIMENTS / "abstract" / f"{version}.yaml")
+        assert main([path, "--out", str(tmp_path), *TINY]) == 0
+    ranges = {version: {r for v, r in drawn if v == version} for version in ("v1", "v2", "v3")}
+    assert ranges["v1"] == {(1.0, 1.0), (0.0, 0.0)}
+    assert ranges["v2"] == ranges["v3"] == {(0.7, 1.0), (0.0, 0.3)}

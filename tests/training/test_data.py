@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.training.conftest import MNIST_DIR
 from training.config import DatasetConfig
-from training.data import cache_dir, load_dataset, read_idx_images
+from training.data import cache_dir, load_dataset, read_idx_images, to_rgb
 from training.data_procedural import generate
 from training.errors import UserError
 
@@ -118,3 +118,28 @@ def test_real_mnist_test_set() -> None:
         DatasetConfig(kind="mnist", path=str(MNIST_DIR), image_size=32, channels=1, count=100)
     )
     assert dataset.images.shape == (100, 1, 32, 32) and dataset.images.max() > 200
+
+
+def test_mnist_folder_with_gz_and_unpacked_copy_counts_each_digit_once(tmp_path: Path) -> None:
+    digits = np.random.default_rng(1).integers(0, 255, (12, 28, 28), dtype=np.uint8)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", digits)
+    with gzip.open(tmp_path / "t10k-images-idx3-ubyte.gz", "rb") as packed:
+        (tmp_path / "t10k-images-idx3-ubyte").write_bytes(packed.read())
+    dataset = load_dataset(DatasetConfig(kind="mnist", path=str(tmp_path), image_size=28,
+                                         channels=1, count=0))
+    assert dataset.images.shape == (12, 1, 28, 28)
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", b""])
+def test_corrupt_idx_file_is_a_user_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "t10k-images-idx3-ubyte.gz"
+    bad.write_bytes(content)
+    with pytest.raises(UserError) as caught:
+        load_dataset(DatasetConfig(kind="mnist", path=str(tmp_path), image_size=32, channels=1))
+    assert str(bad) in str(caught.value) and "dataset.path" in str(caught.value)
+
+
+def test_dark_sixteen_bit_image_stays_dark() -> None:
+    dark = np.full((8, 8), 200, dtype=np.uint16)  # 200 of 65535: nearly black
+    converted = np.asarray(to_rgb(Image.fromarray(dark).convert("I;16")))
+    assert converted.max() <= 1
