@@ -59,29 +59,33 @@ class Figures:
 
     # -- directives ------------------------------------------------------------------------
 
+    # name -> (method, options it accepts)
+    DIRECTIVES: dict[str, tuple[str, frozenset[str]]] = {
+        "loss_plot": ("_loss_plot_directive", frozenset({"caption"})),
+        "d_plot": ("_d_plot_directive", frozenset({"caption"})),
+        "samples": ("_samples_directive", frozenset({"epoch", "caption"})),
+        "progression": ("_progression_directive", frozenset({"epochs"})),
+        "compare_table": ("_compare_table_directive", frozenset()),
+        "compare_plot": ("_compare_plot_directive", frozenset({"caption"})),
+        "version_list": ("_version_list_directive", frozenset()),
+    }
+    names = frozenset(DIRECTIVES)
+    """The directive names, so the Markdown layer can tell them from Jekyll's Liquid tags."""
+
     def __call__(self, directive) -> str:
         """The Markdown layer's directive handler."""
-        handlers = {  # name -> (method, options it accepts)
-            "loss_plot": (self._loss_plot_directive, {"caption"}),
-            "d_plot": (self._d_plot_directive, {"caption"}),
-            "samples": (self._samples_directive, {"epoch", "caption"}),
-            "progression": (self._progression_directive, {"epochs"}),
-            "compare_table": (self._compare_table_directive, set()),
-            "compare_plot": (self._compare_plot_directive, {"caption"}),
-            "version_list": (self._version_list_directive, set()),
-        }
-        if directive.name not in handlers:
+        if directive.name not in self.DIRECTIVES:
             raise ValueError(
-                f"unknown directive {{% {directive.name} %}}; known: {', '.join(handlers)}"
+                f"unknown directive {{% {directive.name} %}}; known: {', '.join(self.DIRECTIVES)}"
             )
-        method, allowed = handlers[directive.name]
+        method, allowed = self.DIRECTIVES[directive.name]
         unknown = sorted(set(directive.options) - allowed)
         if unknown:
             raise ValueError(
                 f"{{% {directive.name} %}} has no option {', '.join(unknown)}; "
                 f"options: {', '.join(sorted(allowed)) or 'none'}"
             )
-        return method(directive.args, directive.options)
+        return getattr(self, method)(directive.args, directive.options)
 
     def _plot_directive(self, figure: dict[str, Any], options) -> str:
         if options.get("caption"):

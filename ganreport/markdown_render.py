@@ -12,7 +12,11 @@ On top of arithmatex this module adds what pages written for Jekyll/kramdown rel
 * ``\[...\]`` and ``\begin{env}...\end{env}`` that touch a paragraph still reach MathJax;
 * ``$...$`` follows pandoc's rule, so ``Price $5 and $10`` stays text;
 * the page's own MathJax ``<script>`` tags are removed (the site serves MathJax itself);
-* ``{% name args key=value %}`` lines are figure directives rendered by a callback.
+* ``{% name args key=value %}`` lines are figure directives rendered by a callback;
+* Jekyll's Liquid is handled as far as a static page needs it: ``{% highlight %}`` becomes
+  fenced code, ``{% raw %}`` and ``{% comment %}`` work, other tags are dropped with a
+  warning, and ``{{ site.baseurl }}``-style values and the ``relative_url``/``absolute_url``
+  filters are filled in from ``variables``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import html
 import re
 import shlex
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import markdown
@@ -32,7 +36,6 @@ from markdown.util import AtomicString
 from pymdownx.arithmatex import (
     RE_BRACKET_BLOCK,
     RE_BRACKET_INLINE,
-    RE_DOLLAR_BLOCK,
     RE_TEX_BLOCK,
     BlockArithmatexProcessor,
     InlineArithmatexPattern,
@@ -189,6 +192,184 @@ def remove_mathjax_scripts(text: str, source: str, first_line: int) -> tuple[str
 
 
 # ---------------------------------------------------------------------------------------------
+# Jekyll's Liquid: what a static page needs of it.
+
+LIQUID_TAGS = frozenset({
+    # Liquid itself
+    "assign", "break", "capture", "case", "continue", "cycle", "decrement", "echo", "else",
+    "elsif", "endcapture", "endcase", "endfor", "endif", "endtablerow", "endunless", "for",
+    "if", "increment", "liquid", "render", "tablerow", "unless", "when",
+    # Jekyll and the plugins GitHub Pages / minima use
+    "feed_meta", "include", "include_relative", "link", "post_url", "seo", "github_edit_link",
+    "avatar", "gist", "endraw", "endcomment",
+})
+"""Liquid tags that are dropped with a warning (``raw``, ``comment`` and ``highlight`` are
+handled); any other ``{% name %}`` that is not a project directive is an error."""
+
+_LIQUID_LINE = re.compile(r"^[ \t]*\{%-?\s*(?P<name>[A-Za-z_][\w-]*)(?P<rest>.*?)\s*-?%\}[ \t]*$")
+_LIQUID_INLINE = re.compile(r"\{%-?\s*(?P<name>[A-Za-z_][\w-]*)(?:[^%]|%(?!\}))*?-?%\}")
+_SECTION_TAG = re.compile(r"\{%-?\s*(?P<name>raw|endraw|comment|endcomment)\s*-?%\}")
+_RAW_TAG = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
+_HIGHLIGHT_OPEN = re.compile(
+    r"^(?P<indent>[ \t]*)\{%-?\s*highlight\s+(?P<lang>[^\s%]+)(?:[^%]|%(?!\}))*?-?%\}(?P<after>.*)$"
+)
+_HIGHLIGHT_CLOSE = re.compile(r"^(?P<before>.*?)\{%-?\s*endhighlight\s*-?%\}[ \t]*$")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+_OUTPUT_TAG = re.compile(r"\{\{-?(?P<expr>(?:[^}]|\}(?!\}))*?)-?\}\}")
+_NAME = r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*"
+_VALUE = rf"(?:\"[^\"]*\"|'[^']*'|{_NAME})"
+_EXPRESSION = re.compile(
+    rf"\s*(?P<base>{_VALUE})\s*(?P<filters>(?:\|\s*[A-Za-z_]\w*\s*(?::\s*{_VALUE}\s*)?)*)"
+)
+_FILTER = re.compile(rf"\|\s*(?P<name>[A-Za-z_]\w*)\s*(?::\s*(?P<arg>{_VALUE})\s*)?")
+
+
+def _strip_raw_tags(lines: list[str]) -> list[str]:
+    """Code shown on a Jekyll page wraps Liquid in ``{% raw %}``: the tags go, the text stays."""
+    kept: list[str] = []
+    for line in lines:
+        stripped = _RAW_TAG.sub("", line)
+        if stripped == line or stripped.strip():
+            kept.append(stripped)
+    return kept
+
+
+class _Liquid:
+    """Fills in ``{{ ... }}`` and drops Liquid tags in prose; remembers raw/comment state."""
+
+    def __init__(self, page: _PageExtension) -> None:
+        self.page = page
+        self.in_raw = False
+        self.in_comment = False
+
+    @property
+    def in_section(self) -> bool:
+        return self.in_raw or self.in_comment
+
+    def line(self, text: str, line: int) -> str:
+        """One prose line: raw parts verbatim, comments removed, the rest substituted."""
+        out: list[str] = []
+        pos = 0
+        while True:
+            if self.in_raw or self.in_comment:
+                end = re.compile(rf"\{{%-?\s*end{'raw' if self.in_raw else 'comment'}\s*-?%\}}")
+                match = end.search(text, pos)
+                stop = match.start() if match else len(text)
+                if self.in_raw:
+                    rest = text[match.end() :] if match else ""
+                    out.append(text[pos:stop] if rest.strip() else _literal(text[pos:stop]))
+                if match is None:
+                    break
+                self.in_raw = self.in_comment = False
+                pos = match.end()
+                continue
+            match = _SECTION_TAG.search(text, pos)
+            out.append(self.substitute(text[pos : match.start() if match else len(text)], line))
+            if match is None:
+                break
+            if match["name"] == "raw":
+                self.in_raw = True
+            elif match["name"] == "comment":
+                self.in_comment = True
+            else:
+                self.page.warn(line, f"dropped a stray {{% {match['name']} %}}")
+            pos = match.end()
+        result = "".join(out)
+        return "" if text.strip() and not result.strip() else result
+
+    def substitute(self, text: str, line: int) -> str:
+        """Fill in output tags and drop Liquid tags, outside code spans."""
+        out: list[str] = []
+        pos = 0
+        for span in _CODE_SPAN.finditer(text):
+            out.append(self._fill(text[pos : span.start()], line))
+            out.append(span[0])
+            pos = span.end()
+        out.append(self._fill(text[pos:], line))
+        return "".join(out)
+
+    def _fill(self, text: str, line: int) -> str:
+        page = self.page
+
+        def output(match: re.Match[str]) -> str:
+            expression = match["expr"].strip()
+            parsed = _EXPRESSION.fullmatch(expression)
+            if parsed is None:  # not Liquid-looking, e.g. TeX's {{x^2}}: leave alone
+                return match[0]
+            value = self._evaluate(parsed)
+            if value is None:
+                page.warn(
+                    line,
+                    f"left {{{{ {expression} }}}} as it is (unknown Liquid value or filter; "
+                    f"known: {page.known_values()}, filters relative_url, absolute_url, "
+                    "prepend, append)",
+                )
+                return match[0] if match.end() < len(text) else _literal(match[0])
+            return html.escape(value)
+
+        def tag(match: re.Match[str]) -> str:
+            if page.names is None or match["name"] not in LIQUID_TAGS:
+                return match[0]
+            page.warn(line, _dropped(match["name"]))
+            return ""
+
+        return _LIQUID_INLINE.sub(tag, _OUTPUT_TAG.sub(output, text))
+
+    def _evaluate(self, parsed: re.Match[str]) -> str | None:
+        value = self._value(parsed["base"])
+        for fil in _FILTER.finditer(parsed["filters"]):
+            if value is None:
+                return None
+            name, arg = fil["name"], self._value(fil["arg"]) if fil["arg"] else None
+            if name == "relative_url":
+                value = _root_relative(value)
+            elif name == "absolute_url":
+                root = self.page.variables.get("site.absolute_root", "")
+                if not _ABSOLUTE.match(value):
+                    value = root.rstrip("/") + _root_relative(value)
+            elif name in ("prepend", "append") and arg is not None:
+                value = arg + value if name == "prepend" else value + arg
+            else:
+                return None
+        return value
+
+    def _value(self, token: str) -> str | None:
+        if token[0] in "\"'":
+            return token[1:-1]
+        value = self.page.variables.get(token)
+        return None if value is None else str(value)
+
+
+_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
+
+
+def _root_relative(path: str) -> str:
+    """Jekyll's relative_url without the baseurl (the pipeline adds it to root links)."""
+    if _ABSOLUTE.match(path):
+        return path
+    return "/" + path.lstrip("/")
+
+
+def _literal(text: str) -> str:
+    """Liquid that ends a prose line, shown as text: ``\\{`` keeps the attribute-list extension
+    from reading a trailing ``{% ... %}`` or ``{{ ... }}`` as ``{: ...}``. Raw HTML lines and
+    code spans are left alone (the backslash would show there)."""
+    if text.lstrip().startswith("<") or text.rstrip().endswith("`"):
+        return text
+    match = re.search(rf"(?<!\\)(?:{_OUTPUT_TAG.pattern}|\{{%(?:[^%]|%(?!\}}))*%\}})\s*$", text)
+    if match is None or (match["expr"] is not None and not _EXPRESSION.fullmatch(match["expr"])):
+        return text  # no Liquid at the end, or TeX such as x^{{2}}
+    return text[: match.start()] + "\\" + text[match.start() :]
+
+
+def _dropped(name: str) -> str:
+    return (
+        f"dropped Jekyll/Liquid tag {{% {name} %}} (not supported; "
+        "the site is built without Liquid, so write its result into the page)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Markdown extension: preprocessing of directives and scripts, extra math syntax.
 
 
@@ -200,32 +381,102 @@ class _PagePreprocessor(Preprocessor):
         self.page = page
 
     def run(self, lines: list[str]) -> list[str]:
-        mask = fenced_line_mask(lines)
+        page = self.page
+        liquid = _Liquid(page)
         result: list[str] = []
-        start = 0
-        while start < len(lines):
-            end = start
-            while end < len(lines) and mask[end] == mask[start]:
-                end += 1
-            chunk = lines[start:end]
-            result.extend(chunk if mask[start] else self._prose(chunk, start))
-            start = end
+        prose: list[str] = []
+        prose_start = 0
+        placeholders: set[str] = set()
+
+        def flush() -> None:
+            result.extend(self._prose(prose, prose_start, placeholders))
+            prose.clear()
+
+        index = 0
+        while index < len(lines):
+            text = lines[index]
+            line = page.first_line + index
+            if not liquid.in_section:
+                block_end = self._code_block(lines, index, result, flush)
+                if block_end is not None:
+                    index = block_end
+                    continue
+            if not prose:
+                prose_start = index
+            if not liquid.in_section and _LIQUID_LINE.match(text):
+                prose.append(self._tag_line(text, line, liquid, placeholders))
+            else:
+                prose.append(liquid.line(text, line))
+            index += 1
+        flush()
         return result
 
-    def _prose(self, lines: list[str], offset: int) -> list[str]:
-        """Directives -> stashed HTML, MathJax scripts -> blank lines, for lines outside code."""
+    def _code_block(self, lines: list[str], index: int, result: list[str], flush) -> int | None:
+        """A fenced block or ``{% highlight %}`` starting at ``index``: emit it, return the
+        index after it; None when no code block starts there."""
         page = self.page
-        placeholders: set[str] = set()
-        for index, text in enumerate(lines):
-            line = page.first_line + offset + index
-            try:
-                directive = parse_directive(text, line)
-            except ValueError as error:
-                raise UserError(f"{page.source}:{line}: {error}") from None
-            if directive is not None:
-                block = _run_directive(directive, page.directive_handler, page.source)
-                lines[index] = self.md.htmlStash.store(block)
-                placeholders.add(lines[index])
+        opening = _FENCE_OPEN.match(lines[index])
+        if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
+            fence = opening["fence"]
+            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            end = index + 1
+            while end < len(lines) and not closing.match(lines[end]):
+                end += 1
+            end = min(end + 1, len(lines))
+            flush()
+            result.extend(_strip_raw_tags(lines[index:end]))
+            return end
+        highlight = _HIGHLIGHT_OPEN.match(lines[index]) if page.names is not None else None
+        if highlight is None:
+            return None
+        end = index + 1
+        while end < len(lines) and not _HIGHLIGHT_CLOSE.match(lines[end]):
+            end += 1
+        if end == len(lines):
+            raise UserError(
+                f"{page.source}:{page.first_line + index}: {{% highlight "
+                f"{highlight['lang']} %}} is never closed; end it with {{% endhighlight %}}"
+            )
+        before = _HIGHLIGHT_CLOSE.match(lines[end])["before"]  # type: ignore[index]
+        code = [highlight["after"]] if highlight["after"].strip() else []
+        code += lines[index + 1 : end] + ([before] if before.strip() else [])
+        code = _strip_raw_tags(code)
+        longest = max((len(run) for run in re.findall(r"`+", "\n".join(code))), default=0)
+        fence = highlight["indent"] + "`" * max(3, longest + 1)
+        flush()
+        result.extend(["", fence + highlight["lang"], *code, fence, ""])
+        return end + 1
+
+    def _tag_line(self, text: str, line: int, liquid: _Liquid, placeholders: set[str]) -> str:
+        """A line holding only ``{% name ... %}``: a directive, a Liquid tag, or an error."""
+        page = self.page
+        name = _LIQUID_LINE.match(text)["name"]  # type: ignore[index]
+        if page.names is not None and name in ("raw", "comment", "endraw", "endcomment"):
+            return liquid.line(text, line)
+        if page.names is not None and name not in page.names and name in LIQUID_TAGS:
+            page.warn(line, _dropped(name))
+            return ""
+        try:
+            directive = parse_directive(text, line)
+        except ValueError as error:
+            raise UserError(f"{page.source}:{line}: {error}") from None
+        if directive is None:  # indented four spaces or more: text, as before
+            return liquid.line(text, line)
+        if page.directive_handler is not None and page.names is not None and name not in page.names:
+            raise UserError(
+                f"{page.source}:{line}: unknown directive {{% {name} %}}; known directives: "
+                f"{', '.join(sorted(page.names))}"
+            )
+        block = _run_directive(directive, page.directive_handler, page.source)
+        placeholder = self.md.htmlStash.store(block)
+        placeholders.add(placeholder)
+        return placeholder
+
+    def _prose(self, lines: list[str], offset: int, placeholders: set[str]) -> list[str]:
+        """MathJax scripts -> blank lines; directive placeholders become blocks of their own."""
+        if not lines:
+            return []
+        page = self.page
         text, warnings = remove_mathjax_scripts(
             "\n".join(lines), page.source, page.first_line + offset
         )
@@ -266,40 +517,91 @@ class _ParagraphMathPattern(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
+# arithmatex's $$ block pattern runs to the *last* $$ of the block, so "$$a$$ and $$b$$" became
+# one display formula; kramdown reads that line as a paragraph with two inline formulas.
+_DOLLAR_BLOCK = r"(?P<dollar>[$]{2})(?P<math>(?:\\.|[^\\$]|\$(?!\$))+?)(?P=dollar)"
+
+
 class _DisplayMathBlock(BlockArithmatexProcessor):
-    r"""arithmatex's block processor, except that ``\begin{align}...\end{align}`` is not
-    wrapped in ``\[...\]``: align and friends are top-level environments, and MathJax 4
-    rejects them nested in display math. ``processEnvironments`` finds them on their own.
+    r"""arithmatex's block processor with kramdown's placement rules.
+
+    * A display block may be indented up to three spaces; indented two or more right after
+      a list, it belongs to the list's last item (kramdown's content indent), where
+      Python-Markdown would otherwise want four spaces.
+    * ``\begin{align}...\end{align}`` is not wrapped in ``\[...\]``: align and friends are
+      top-level environments, and MathJax 4 rejects them nested in display math.
+      ``processEnvironments`` finds them on their own.
     """
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool:
-        environment = self.match["math2"] if self.match is not None else None
+        assert self.match is not None
+        indent = len(self.match["indent"])
+        if indent >= 2 and len(parent) and parent[-1].tag in ("ol", "ul") and len(parent[-1]):
+            item = parent[-1][-1]
+            if item.text and item.text.strip():  # the item becomes loose, as in Markdown
+                paragraph = etree.Element("p")
+                paragraph.text, item.text = item.text, ""
+                item.insert(0, paragraph)
+            parent = item
+        environment = self.match["math2"]
         if not environment:
-            return super().run(parent, blocks)
+            math = self.match["math"] or self.match["math3"] or ""
+            blocks.pop(0)
+            self.generic_output(parent, _dedent(math, indent))
+            return True
         blocks.pop(0)
         element = etree.SubElement(parent, "div", {"class": "arithmatex"})
-        element.text = AtomicString(environment)
+        element.text = AtomicString(_dedent(environment, indent))
         return True
 
 
-class _PageExtension(Extension):
-    """Directives, script removal and the extra math syntax; holds one render's state."""
+def _dedent(text: str, indent: int) -> str:
+    """Remove the block's own indentation (up to ``indent`` spaces) from each line."""
+    return re.sub(rf"\n[ ]{{0,{indent}}}", "\n", text) if indent else text
 
-    def __init__(self, source: str, first_line: int, directive_handler: DirectiveHandler | None):
+
+class _PageExtension(Extension):
+    """Directives, Liquid, script removal and the extra math syntax; holds one render's state."""
+
+    def __init__(
+        self,
+        source: str,
+        first_line: int,
+        directive_handler: DirectiveHandler | None,
+        variables: Mapping[str, str] | None = None,
+    ):
         super().__init__()
         self.source = source
         self.first_line = first_line
         self.directive_handler = directive_handler
+        # The project's directive names; None: the handler gets every {% %} line (no Liquid).
+        self.names: frozenset[str] | None
+        if directive_handler is None:
+            self.names = frozenset()
+        elif hasattr(directive_handler, "names"):
+            self.names = frozenset(directive_handler.names)  # type: ignore[attr-defined]
+        else:
+            self.names = None
+        self.variables: dict[str, str] = dict(variables or {})
         self.warnings: list[str] = []
         self.removed_mathjax_scripts = 0
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(f"{self.source}:{line}: {message}")
+
+    def known_values(self) -> str:
+        shown = sorted(key for key in self.variables if key != "site.absolute_root")
+        return ", ".join(shown) or "none"
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
         # After normalize_whitespace (30), before fenced code (25) and raw HTML (20).
         md.preprocessors.register(_PagePreprocessor(md, self), "ganreport_page", 29)
         arithmatex_config = {"generic": True, "tex_inline_wrap": ["\\(", "\\)"]}
-        block_pattern = "|".join([RE_DOLLAR_BLOCK, RE_BRACKET_BLOCK, RE_TEX_BLOCK])
+        block_pattern = "|".join([_DOLLAR_BLOCK, RE_BRACKET_BLOCK, RE_TEX_BLOCK])
         md.parser.blockprocessors.register(
-            _DisplayMathBlock(rf"(?s)^(?:{block_pattern})[ ]*$", arithmatex_config, md),
+            _DisplayMathBlock(
+                rf"(?s)^(?P<indent>[ ]{{0,3}})(?:{block_pattern})[ ]*$", arithmatex_config, md
+            ),
             "arithmatex-block",
             79.9,
         )
@@ -330,9 +632,22 @@ def render_markdown(
     source: str,
     first_line: int = 1,
     directive_handler: DirectiveHandler | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> RenderedMarkdown:
-    """Render one page body; ``first_line`` is where the body starts in ``source`` (for errors)."""
-    page = _PageExtension(source, first_line, directive_handler)
+    """Render one page body; ``first_line`` is where the body starts in ``source`` (for errors).
+
+    ``directive_handler`` renders project directives. When it has a ``names`` attribute (the
+    directive names it knows), only those ``{% %}`` lines reach it and Jekyll's Liquid tags
+    are handled here (``highlight``, ``raw``, ``comment``; others dropped with a warning);
+    without ``names`` every ``{% %}`` line goes to it. Without a handler, Liquid tags are
+    handled and any other ``{% %}`` line is an error.
+
+    ``variables`` fills in ``{{ dotted.name }}`` output tags, e.g. ``site.baseurl``,
+    ``site.url``, ``site.title``, ``site.description``, ``page.title``, ``page.url``;
+    ``site.absolute_root`` (site URL plus baseurl) is what the ``absolute_url`` filter
+    prepends. Values are inserted as text (HTML-escaped). Code and ``{% raw %}`` are untouched.
+    """
+    page = _PageExtension(source, first_line, directive_handler, variables)
     md = markdown.Markdown(
         extensions=["pymdownx.arithmatex", "pymdownx.highlight", *_EXTENSIONS, page],
         extension_configs=_EXTENSION_CONFIGS,

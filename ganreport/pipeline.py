@@ -10,6 +10,7 @@ permalinks.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import time
 from collections.abc import Callable
@@ -22,12 +23,14 @@ from markupsafe import Markup
 from tqdm import tqdm
 
 from . import analyse, write
+from .errors import UserError
 from .figures import ROOT_MARKER, Figures
-from .markdown_render import MATHJAX_CONFIG_JS, render_markdown
+from .markdown_render import MATHJAX_CONFIG_JS, remove_mathjax_scripts, render_markdown
 from .plot import FigureCache
 from .read_runs import Run, Study, choose_study, read_study
 from .render import (
     DEFAULT_TEMPLATES,
+    PAGE_MATHJAX_CONFIG_JS,
     make_environment,
     prefix_root_links,
     render,
@@ -40,6 +43,8 @@ from .site_sources import Page, SiteSources, read_site_sources
 NAV = [("Home", "/"), ("Versions", "/versions/"), ("Compare", "/compare/"),
        ("Setbacks", "/setbacks/")]
 SETBACKS_SOURCES = ("setbacks.md", "setbacks.markdown", "setbacks.html")
+# Math in a hand-written `.html` body: the delimiters PAGE_MATHJAX_CONFIG_JS typesets.
+HTML_MATH = re.compile(r'class="arithmatex"|\\\(|\\\[|\$\$')
 
 
 @dataclass
@@ -135,7 +140,8 @@ def _write_everything(state: _Build) -> None:
         _version_page(state, run)
     _compare_page(state)
     _setbacks_page(state, setbacks)
-    if "404.html" not in state.claimed:
+    static = {Path(relative).as_posix() for relative in state.sources.static_files}
+    if "404.html" not in state.claimed and "404.html" not in static:
         _not_found_page(state)
     _copy_files(state)
 
@@ -182,22 +188,50 @@ def _emit(state: _Build, output_path: str, template: str, context: dict[str, Any
 
 
 def _markdown(state: _Build, body: str, source: str, first_line: int,
-              directives: bool = True) -> tuple[str, bool]:
+              directives: bool = True, page: Page | None = None) -> tuple[str, bool]:
     """Author Markdown -> HTML whose root links and figure URLs carry the baseurl."""
     rendered = render_markdown(body, source=source, first_line=first_line,
-                               directive_handler=state.figures if directives else None)
+                               directive_handler=state.figures if directives else None,
+                               **_liquid_variables(state, page))
     state.warnings.extend(rendered.warnings)
     baseurl = state.settings.baseurl
     return prefix_root_links(rendered.html, baseurl).replace(ROOT_MARKER, baseurl), \
         rendered.has_math
 
 
+def _liquid_variables(state: _Build, page: Page | None) -> dict[str, Any]:
+    """`variables=` for a Markdown page's Liquid (`{{ site.title }}`); none for config text.
+
+    site.baseurl is '' because root-relative links get the baseurl after rendering; a second
+    prefix would double it.
+    """
+    if page is None:
+        return {}
+    settings = state.settings
+    return {"variables": {
+        "site.baseurl": "", "site.absolute_root": settings.url + settings.baseurl,
+        "site.url": settings.url, "site.title": settings.title,
+        "site.description": settings.description, "page.title": page.title,
+        "page.url": page.url,
+    }}
+
+
 def _page_body(state: _Build, page: Page) -> tuple[str, bool]:
+    source = (state.settings.src_dir / page.source).as_posix()
     if page.is_markdown:
-        source = (state.settings.src_dir / page.source).as_posix()
-        return _markdown(state, page.body, source, page.body_line)
-    html = prefix_root_links(page.body, state.settings.baseurl)
-    return html, bool(re.search(r'class="arithmatex"|\\\(|\\\[|\$\$', html))
+        return _markdown(state, page.body, source, page.body_line, page=page)
+    return _html_body(state, page.body, source, page.body_line)
+
+
+def _html_body(state: _Build, body: str, source: str, first_line: int) -> tuple[str, bool]:
+    """A `.html` body: its own MathJax scripts removed (the site serves MathJax); with math,
+    wrapped in `.arithmatex-page`, the only element PAGE_MATHJAX_CONFIG_JS typesets."""
+    body, warnings = remove_mathjax_scripts(body, source, first_line)
+    state.warnings.extend(warnings)
+    html = prefix_root_links(body, state.settings.baseurl)
+    if not (warnings or HTML_MATH.search(html)):
+        return html, False
+    return Markup('<div class="arithmatex-page">\n{}</div>\n').format(Markup(html)), True
 
 
 def _source_page(state: _Build, page: Page, default_layout: str | None = None) -> None:
@@ -206,8 +240,16 @@ def _source_page(state: _Build, page: Page, default_layout: str | None = None) -
     layout = page.meta.get("layout") or default_layout or page.layout
     template = resolve_layout(str(layout), page.source, state.warnings)
     context = _context(state, title=page.title, url=page.url, content=html, has_math=has_math,
-                       description=str(page.meta.get("description") or ""))
+                       description=str(page.meta.get("description") or ""),
+                       **_mathjax_config(html))
     _emit(state, page.output_path, template, context, page.source)
+
+
+def _mathjax_config(html: str) -> dict[str, Markup]:
+    """Pages wrapped by `_html_body` need the config that typesets their raw math."""
+    if 'class="arithmatex-page"' not in html:
+        return {}
+    return {"MATHJAX_CONFIG_JS": Markup(PAGE_MATHJAX_CONFIG_JS)}
 
 
 def _generated_home(state: _Build) -> None:
@@ -228,8 +270,9 @@ def _version_page(state: _Build, run: Run) -> None:
     runs = state.study.runs
     index = runs.index(run)
     parent = state.study.by_version().get(run.parent) if run.parent else None
-    description, has_math = _markdown(state, run.description, f"{run.path}/config.yaml", 1,
-                                      directives=False)
+    # Escaped first: a config value is text, never markup (MathJax still reads the TeX).
+    description, has_math = _markdown(state, html_lib.escape(run.description),
+                                      f"{run.path}/config.yaml", 1, directives=False)
     changes = analyse.config_diff(parent.config, run.config) if parent else []
     has_metrics = bool(run.metrics)
     context = _context(
@@ -277,7 +320,7 @@ def _setbacks_page(state: _Build, page: Page | None) -> None:
                  "notes": analyse.findings(run, state.settings.smoothing)}
                 for run in state.study.runs]
     context = _context(state, title=title, url="/setbacks/", content=html, has_math=has_math,
-                       findings=findings)
+                       findings=findings, **_mathjax_config(html))
     owner = page.source if page is not None else "setbacks page"
     _emit(state, "setbacks/index.html", "setbacks.html", context, owner)
 
@@ -295,11 +338,27 @@ def _not_found_page(state: _Build) -> None:
 
 
 def _copy_files(state: _Build) -> None:
-    """site_src static files, the site's own CSS/JS, MathJax, figures and images, .nojekyll."""
+    """The site's own CSS/JS, MathJax, figures and images, then site_src's static files, then
+    .nojekyll. Static files come last so a user's copy of a theme asset (assets/css/site.css)
+    wins on purpose; one that would replace any other generated file is an error."""
     site_dir = state.site_dir
-    write.copy_static_files(state.settings.src_dir, state.sources.static_files, site_dir)
     write.copy_tree(DEFAULT_TEMPLATES / "assets", site_dir, "assets")
     write.copy_mathjax(site_dir)
     for site_path, source in sorted(state.figures.assets.items()):
         write.copy_file(source, site_dir, site_path)
+    for relative in state.sources.static_files:
+        _check_static_file(state, Path(relative).as_posix())
+    write.copy_static_files(state.settings.src_dir, state.sources.static_files, site_dir)
     write.write_nojekyll(site_dir)
+
+
+def _check_static_file(state: _Build, site_path: str) -> None:
+    """A static file may replace a theme asset, never a page, figure or MathJax file."""
+    source = f"{state.settings.src_dir}/{site_path}"
+    if site_path in state.claimed:
+        raise UserError(f"{source} would overwrite _site/{site_path}, written by "
+                        f"{state.claimed[site_path]}; rename or remove the file")
+    theme_asset = (DEFAULT_TEMPLATES / site_path).is_file()
+    if (state.site_dir / site_path).exists() and not theme_asset:
+        raise UserError(f"{source} would overwrite the generated _site/{site_path}; "
+                        "rename or remove the file")

@@ -22,7 +22,32 @@ LAYOUTS = {
     "post": "page.html",
 }
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-ROOT_LINK = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)(["'])/(?!/)""", re.IGNORECASE)
+# A real start tag (`&lt;a href=...&gt;` in a code sample is text, not a tag) and its
+# attributes; quoted values may hold '>' or '<'.
+START_TAG = re.compile(r"""<[A-Za-z][\w:-]*(?:"[^"]*"|'[^']*'|[^'">])*>""")
+ATTRIBUTE = re.compile(r"""(\s)([^\s"'<>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""")
+URL_ATTRIBUTES = {"href", "src", "poster"}
+SRCSET_ATTRIBUTES = {"srcset", "imagesrcset"}
+
+# For `.html` pages, whose math is raw text in the author's markup rather than arithmatex
+# elements: MathJax typesets only inside the page's `.arithmatex-page` wrapper (never the
+# header, nav or footer), with the delimiters Jekyll + MathJax pages use. Single `$` is left
+# out on purpose: in hand-written HTML it is more often a price than math.
+PAGE_MATHJAX_CONFIG_JS = r"""window.MathJax = {
+  tex: {
+    inlineMath: [['\\(', '\\)']],
+    displayMath: [['$$', '$$'], ['\\[', '\\]']],
+    processEscapes: true,
+    processEnvironments: true
+  },
+  startup: {
+    elements: ['.arithmatex-page']
+  },
+  options: {
+    ignoreHtmlClass: 'mathjax_ignore|tex2jax_ignore',
+    processHtmlClass: 'arithmatex|mathjax_process|tex2jax_process'
+  }
+};"""
 
 
 def make_url(baseurl: str):
@@ -68,10 +93,32 @@ def resolve_layout(layout: str | None, source: str, warnings: list[str]) -> str:
 
 
 def prefix_root_links(html: str, baseurl: str) -> str:
-    """Add the baseurl to href/src values that start with a single '/' (site-root links)."""
+    """Add the baseurl to site-root URLs ('/x', not '//host/x') in href, src, poster and each
+    srcset candidate of real tags only, so code samples (escaped text) stay as written."""
     if not baseurl:
         return html
-    return ROOT_LINK.sub(lambda m: f"{m.group(1)}{m.group(2)}{baseurl}/", html)
+
+    def attribute(match: re.Match[str]) -> str:
+        space, name, equals, value = match.groups()
+        quote_ = value[0] if value[0] in "\"'" else ""
+        inner = value[len(quote_): len(value) - len(quote_)]
+        if name.lower() in URL_ATTRIBUTES:
+            inner = _prefix_url(inner, baseurl)
+        elif name.lower() in SRCSET_ATTRIBUTES:
+            inner = ",".join(_prefix_candidate(c, baseurl) for c in inner.split(","))
+        return f"{space}{name}{equals}{quote_}{inner}{quote_}"
+
+    return START_TAG.sub(lambda tag: ATTRIBUTE.sub(attribute, tag[0]), html)
+
+
+def _prefix_url(url: str, baseurl: str) -> str:
+    return baseurl + url if url.startswith("/") and not url.startswith("//") else url
+
+
+def _prefix_candidate(candidate: str, baseurl: str) -> str:
+    """One 'url 2x' entry of a srcset, its surrounding spaces kept."""
+    stripped = candidate.lstrip()
+    return candidate[: len(candidate) - len(stripped)] + _prefix_url(stripped, baseurl)
 
 
 def render(environment: Environment, template: str, context: dict[str, Any]) -> str:

@@ -23,9 +23,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from ganreport.errors import UserError
+from ganreport.settings import normalise_baseurl
+from ganreport.site_sources import read_config
 
 POLL_SECONDS = 1.0
 # Editor droppings and caches that should not trigger a rebuild.
@@ -33,24 +33,13 @@ IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".pyc")
 IGNORED_DIRS = {".git", "__pycache__", ".cache", ".pytest_cache"}
 
 
-def normalize_baseurl(baseurl: str | None) -> str:
-    """'' for a site at the root, else '/name' (leading slash, no trailing slash)."""
-    parts = [part for part in (baseurl or "").split("/") if part]
-    return "/" + "/".join(parts) if parts else ""
-
-
 def site_baseurl(src: Path, baseurl: str | None) -> str:
-    """The baseurl the build will use: the command line's, else `_config.yml`'s, else ''."""
-    if baseurl is not None:
-        return normalize_baseurl(baseurl)
-    config_file = Path(src) / "_config.yml"
-    if not config_file.is_file():
-        return ""
-    try:
-        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{config_file}: not valid YAML: {error}") from error
-    return normalize_baseurl(str(config.get("baseurl") or ""))
+    """The baseurl the build will use: the command line's, else `_config.yml`'s, else ''.
+
+    Read and normalised by the build's own functions, so preview and build cannot disagree.
+    """
+    config = read_config(Path(src) / "_config.yml")
+    return normalise_baseurl(config.get("baseurl") if baseurl is None else baseurl)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -62,12 +51,10 @@ def make_handler(out_dir: Path, baseurl: str | None, *, quiet: bool = True) -> t
     `/` redirects to the prefix; any other path outside it is a 404 whose body says
     where the site lives. Responses are `no-store` so a rebuilt page shows on reload.
     """
-    prefix = normalize_baseurl(baseurl)
+    prefix = normalise_baseurl(baseurl)
     directory = str(Path(out_dir).resolve())
 
     class PreviewHandler(SimpleHTTPRequestHandler):
-        site_prefix = prefix
-
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, directory=directory, **kwargs)
 
@@ -109,9 +96,14 @@ def make_handler(out_dir: Path, baseurl: str | None, *, quiet: bool = True) -> t
                 self.wfile.write(body)
 
         def translate_path(self, path: str) -> str:
+            """Under the prefix; `/notes` is served from `notes.html` when there is no `notes`
+            file or folder, as GitHub Pages does for `permalink: /notes`."""
             split = urlsplit(path)
             rest = split.path[len(prefix) :] if prefix else split.path
-            return super().translate_path(rest or "/")
+            local = super().translate_path(rest or "/")
+            if rest.endswith("/") or Path(rest).suffix or os.path.exists(local):
+                return local
+            return local + ".html" if os.path.isfile(local + ".html") else local
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None):
             """Serve the site's own 404.html for missing pages, as GitHub Pages does."""
@@ -159,7 +151,7 @@ def _make_server(out_dir: Path, baseurl: str | None, host: str, port: int, quiet
 
 def _url(server: ThreadingHTTPServer, baseurl: str | None) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}{normalize_baseurl(baseurl)}/"
+    return f"http://{host}:{port}{normalise_baseurl(baseurl)}/"
 
 
 @contextlib.contextmanager

@@ -17,8 +17,13 @@ from .errors import UserError
 # What tex-chtml.js needs at run time, relative to MathJax's es5/ folder: the combined
 # component itself, the CHTML web fonts it loads by URL, and the TeX extensions that its
 # `autoload` and `\require` fetch on first use (\cancel, \boldsymbol, mathtools, ...).
-MATHJAX_FILES = ("tex-chtml.js",)
-MATHJAX_FOLDERS = ("output/chtml/fonts/woff-v2", "input/tex/extensions")
+# Then what its context menu loads when a reader asks for it: the accessibility components
+# (explorer, collapsible math) with the speech rule engine and the MathML input they use,
+# and the SVG renderer. Those are fetched only on demand (about 5.5 MB on disk, no page
+# weight), but without them the menu's options would 404 on a site that uses no CDN.
+MATHJAX_FILES = ("tex-chtml.js", "input/mml.js", "input/mml/entities.js", "output/svg.js",
+                 "output/svg/fonts/tex.js")
+MATHJAX_FOLDERS = ("output/chtml/fonts/woff-v2", "input/tex/extensions", "a11y", "sre")
 MATHJAX_SITE_DIR = "assets/mathjax"
 
 

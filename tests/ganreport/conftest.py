@@ -2,14 +2,18 @@
 
 `built_site` builds the real write-up (`site_src/`) against fake but valid run folders
 written by `tests.run_fixtures.write_study`, under a non-empty baseurl so any link that
-forgets the prefix breaks. `site_url` serves it the way GitHub Pages would, and
-`site_crawl` follows every link and asset from the home page once per session.
+forgets the prefix breaks. A copy of site_src gets two extra pages the real one lacks (a
+hand-written `.html` page with raw math and a CDN MathJax, a page at an extensionless
+permalink), linked from the home page, so the crawl and the browser cover them too.
+`site_url` serves it the way GitHub Pages would, and `site_crawl` follows every link and
+asset from the home page once per session.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +33,36 @@ SITE_SRC = REPO / "site_src"
 BASEURL = "/ganreport-test"
 CRAWL_LIMIT = 2000  # URLs; the fixture site has a few dozen
 CRAWL_SECONDS = 60.0
+EXTRA_PAGES = {
+    "raw-math.html": """\
+---
+title: Math in a hand-written HTML page
+permalink: /raw-math/
+---
+<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>
+<p>Display math $$\\min_G \\max_D V(D, G)$$ and inline math \\(p_g = p_{\\text{data}}\\).</p>
+<p>See the <a href="/notes">notes</a>.</p>
+""",
+    "notes.md": """\
+---
+title: Notes
+permalink: /notes
+---
+A page at an extensionless permalink: `notes.html`, served at `/notes`.
+""",
+}
+EXTRA_LINKS = "\n\nAlso: [math in plain HTML](/raw-math/) and [notes](/notes).\n"
+
+
+def site_src_with_extras(root: Path) -> Path:
+    """A copy of the repo's site_src plus EXTRA_PAGES, linked from its home page."""
+    src = root / "site_src"
+    shutil.copytree(SITE_SRC, src)
+    for name, text in EXTRA_PAGES.items():
+        (src / name).write_text(text, encoding="utf-8")
+    index = src / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + EXTRA_LINKS, encoding="utf-8")
+    return src
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +75,8 @@ def built_site(tmp_path_factory):
     write_study(runs)
     out = root / "_site"
     log: list[str] = []
-    result = build(SITE_SRC, runs, out, baseurl=BASEURL, cache_dir=root / "cache", log=log.append)
+    src = site_src_with_extras(root)
+    result = build(src, runs, out, baseurl=BASEURL, cache_dir=root / "cache", log=log.append)
     return out, BASEURL, result
 
 

@@ -49,11 +49,19 @@ MATHJAX_DONE_JS = """async (ms) => {
   return Promise.race([started, timeout]);
 }"""
 
+# `.arithmatex`: one formula each (Markdown pages); `.arithmatex-page`: a hand-written HTML
+# body whose raw math MathJax finds itself, so only "some typeset, none left raw" is known.
 MATH_STATE_JS = """() => {
   const math = [...document.querySelectorAll('.arithmatex')];
+  const pages = [...document.querySelectorAll('.arithmatex-page')];
+  const inPages = pages.flatMap(p => [...p.querySelectorAll('mjx-container')]);
   return {
     math: math.length,
-    containers: document.querySelectorAll('mjx-container').length,
+    containers: document.querySelectorAll('mjx-container').length - inPages.length,
+    pageMath: pages.length,
+    pageContainers: inPages.length,
+    pageRaw: pages.filter(p => ['$$', '\\\\(', '\\\\['].some(d => p.textContent.includes(d)))
+                  .length,
     untypeset: math.filter(e => !e.querySelector('mjx-container'))
                    .map(e => e.textContent.slice(0, 80)),
     errors: [...document.querySelectorAll('mjx-merror')]
@@ -162,7 +170,7 @@ class Session:
 
 def _settle(page, visit: Visit) -> None:
     """Wait for MathJax where the page has math, then force-load and decode every image."""
-    if page.evaluate("document.querySelectorAll('.arithmatex').length"):
+    if page.evaluate("document.querySelectorAll('.arithmatex, .arithmatex-page').length"):
         visit.mathjax = page.evaluate(MATHJAX_DONE_JS, TIMEOUT_MS)
     visit.math = page.evaluate(MATH_STATE_JS)
     visit.images = page.evaluate(IMAGES_JS, TIMEOUT_MS)
@@ -217,7 +225,7 @@ def test_mathjax_typesets_every_formula(visits, site_url):
         lambda v: (
             (
                 [f"MathJax did not finish: {v.mathjax}"]
-                if v.math["math"] and v.mathjax != "done"
+                if (v.math["math"] or v.math["pageMath"]) and v.mathjax != "done"
                 else []
             )
             + [f"not typeset: {text!r}" for text in v.math["untypeset"]]
@@ -227,6 +235,7 @@ def test_mathjax_typesets_every_formula(visits, site_url):
                 if v.math["containers"] != v.math["math"]
                 else []
             )
+            + (["raw TeX left in an .arithmatex-page"] if v.math["pageRaw"] else [])
         ),
     )
     assert not problems, f"math problems:\n{problems}"
@@ -234,8 +243,17 @@ def test_mathjax_typesets_every_formula(visits, site_url):
     assert home.math["math"] > 0 and home.math["containers"] == home.math["math"]
 
 
+def test_math_in_a_hand_written_html_page_is_typeset(visits, site_url):
+    """raw-math.html (conftest) had a CDN MathJax and raw $$..$$ and \\(..\\) in its HTML."""
+    visit = visits[site_url + "raw-math/"]
+    assert visit.mathjax == "done" and visit.math["pageMath"] == 1
+    assert visit.math["pageContainers"] == 2 and not visit.math["pageRaw"]
+    assert not visit.math["errors"]
+
+
 def test_pages_without_math_load_no_mathjax(visits):
-    without = {url: v for url, v in visits.items() if v.math["math"] == 0}
+    without = {url: v for url, v in visits.items()
+               if v.math["math"] == 0 and v.math["pageMath"] == 0}
     assert without, "every page has math: nothing to check (expected /compare/ etc. without)"
     problems = _report(
         without,

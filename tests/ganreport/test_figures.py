@@ -54,3 +54,13 @@ def test_compare_directives_default_to_every_version(figures):
     assert html.count('<th scope="row"><code>') == 3
     assert "How they ended" in html and "Final G loss" in html
     assert "v3" in figures(Directive("version_list", (), {}, 1))
+
+
+def test_names_lists_the_directives_it_handles(figures):
+    """The Markdown layer tells project directives from Jekyll's Liquid tags by `names`."""
+    assert figures.names == {"loss_plot", "d_plot", "samples", "progression", "compare_table",
+                             "compare_plot", "version_list"}
+    assert isinstance(figures.names, frozenset)
+    for name in figures.names:  # each one is known: only the made-up option is refused
+        with pytest.raises(ValueError, match="has no option zzz"):
+            figures(Directive(name, (), {"zzz": "1"}, 1))

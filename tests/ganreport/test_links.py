@@ -7,6 +7,7 @@ slider frame and CSS url(); these tests then judge what it found.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ganreport.errors import UserError
-from ganreport.serve import Rebuilder, make_handler, normalize_baseurl, serving, site_baseurl
+from ganreport.serve import Rebuilder, serving, site_baseurl
 from tests.ganreport.conftest import (
     BASEURL,
     REPO,
@@ -124,7 +125,7 @@ def test_mathjax_only_on_pages_with_math(site_crawl):
         loads_mathjax = any(
             link.page == url and _path(link.url) == BASEURL + MATHJAX for link in site_crawl.links
         )
-        has_math = 'class="arithmatex"' in html
+        has_math = re.search(r'class="arithmatex(?:-page)?"', html) is not None
         if has_math and not loads_mathjax:
             with_math.append(url)
         if loads_mathjax and not has_math:
@@ -173,19 +174,15 @@ def _get(url: str, method: str = "GET") -> tuple[int, str, str]:
         return error.code, url, error.read().decode()
 
 
-def test_normalize_baseurl():
-    assert normalize_baseurl(None) == ""
-    assert normalize_baseurl("/") == ""
-    assert normalize_baseurl("repo/") == "/repo"
-    assert normalize_baseurl("/a/b/") == "/a/b"
-
-
 def test_site_baseurl_reads_config_unless_given(tmp_path):
     (tmp_path / "_config.yml").write_text("baseurl: /from-config\n")
     assert site_baseurl(tmp_path, None) == "/from-config"
     assert site_baseurl(tmp_path, "") == ""
     assert site_baseurl(tmp_path, "/cli") == "/cli"
     assert site_baseurl(tmp_path / "missing", None) == ""
+    assert site_baseurl(tmp_path, "repo/") == "/repo", "normalised as the build does"
+    with pytest.raises(UserError, match="not a full URL"):
+        site_baseurl(tmp_path, "https://x.github.io/repo")
 
 
 def test_serving_under_prefix(tmp_path):
@@ -214,9 +211,18 @@ def test_serving_uses_site_404_page(tmp_path):
     assert (status, body) == (404, "our own not-found page")
 
 
-def test_make_handler_is_a_handler_class(tmp_path):
-    handler = make_handler(tmp_path, "/x/")
-    assert handler.site_prefix == "/x"
+def test_extensionless_url_serves_the_html_file(tmp_path):
+    """`permalink: /notes` writes notes.html at URL /notes, which GitHub Pages serves."""
+    (tmp_path / "notes.html").write_text("notes page")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "index.html").write_text("sub page")
+    (tmp_path / "sub.html").write_text("not this one")
+    with serving(tmp_path, "/repo") as url:
+        assert _get(url + "notes")[::2] == (200, "notes page")
+        assert _get(url + "notes", method="HEAD")[0] == 200
+        assert _get(url + "sub")[1:] == (url + "sub/", "sub page"), "a folder still wins"
+        assert _get(url + "notes/")[0] == 404
+        assert _get(url + "missing")[0] == 404
 
 
 def test_failed_rebuild_logs_one_line_and_keeps_site(tmp_path):

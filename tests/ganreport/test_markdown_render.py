@@ -361,3 +361,178 @@ def test_mathjax_config_matches_arithmatex_output():
     assert "ignoreHtmlClass: '.*|'" in MATHJAX_CONFIG_JS
     assert "processHtmlClass: 'arithmatex'" in MATHJAX_CONFIG_JS
     assert MATHJAX_CONFIG_JS.startswith("window.MathJax = {")
+
+
+# --- kramdown's display-math placement -----------------------------------------------------
+
+
+def test_two_double_dollar_formulas_on_one_line_are_two_inline_formulas():
+    result = render("$$ x_1 $$ and $$ y_2 $$")
+    assert math_of(result) == [("span", r"\( x_1 \)"), ("span", r"\( y_2 \)")]
+    assert result.html.startswith("<p>")
+
+
+def test_indented_double_dollar_block_is_display_math():
+    result = render("Intro\n\n  $$\n  a_1\n  $$")
+    assert math_of(result) == [("div", "\\[\na_1\n\\]")]
+
+
+def test_double_dollar_block_in_a_list_item_is_display_math_in_that_item():
+    result = render("1. item\n\n   $$\n   a_1\n   $$")
+    assert math_of(result) == [("div", "\\[\na_1\n\\]")]
+    item = r'<li>\s*<p>item</p>\s*<div class="arithmatex">.*</div>\s*</li>'
+    assert re.search(item, result.html, re.S)
+
+
+# --- Jekyll's Liquid -----------------------------------------------------------------------
+
+
+class NamedHandler:
+    names = frozenset({"samples", "loss_plot"})
+
+    def __init__(self):
+        self.seen: list[Directive] = []
+
+    def __call__(self, directive: Directive) -> str:
+        self.seen.append(directive)
+        return f'<figure class="plot">{directive.name}</figure>'
+
+
+SITE = {
+    "site.baseurl": "",
+    "site.url": "https://example.org",
+    "site.absolute_root": "https://example.org/gan",
+    "site.title": "GAN <script>alert(1)</script> study",
+    "page.title": "About",
+}
+
+
+def test_highlight_block_becomes_fenced_code_with_content_intact():
+    handler = NamedHandler()
+    body = "{% highlight python %}\nx = {1: 2}  # $a_1$ *b*\n{% samples v1 %}\n{% endhighlight %}\n"
+    result = render(body, directive_handler=handler, variables=SITE)
+    assert '<code class="language-python">' in result.html
+    assert "x = {1: 2}  # $a_1$ *b*\n{% samples v1 %}</code>" in result.html
+    assert handler.seen == [] and result.warnings == () and not result.has_math
+
+
+def test_raw_block_keeps_liquid_literally():
+    handler = NamedHandler()
+    body = "{% raw %}\nUse {{ x }} and\n{% samples v1 %}\n{% endraw %}\n"
+    result = render(body, directive_handler=handler, variables=SITE)
+    assert result.html == "<p>Use {{ x }} and\n{% samples v1 %}</p>"
+    assert handler.seen == [] and result.warnings == ()
+
+
+def test_inline_raw_and_raw_in_code_show_the_liquid():
+    body = (
+        "Write `{% raw %}{{ site.title }}{% endraw %}`.\n\n"
+        "```liquid\n{% raw %}\n{{ page.title }}\n{% endraw %}\n```\n"
+    )
+    result = render(body, directive_handler=NamedHandler(), variables=SITE)
+    assert "<code>{{ site.title }}</code>" in result.html
+    assert '<code class="language-liquid">{{ page.title }}</code>' in result.html
+
+
+def test_comment_block_is_removed():
+    body = (
+        "Before.\n\n{% comment %}\nsecret {{ foo.bar }}\n{% samples v1 %}\n"
+        "{% endcomment %}\n\nAfter.\n"
+    )
+    result = render(body, directive_handler=NamedHandler())
+    assert result.html == "<p>Before.</p>\n<p>After.</p>"
+    assert result.warnings == ()
+
+
+def test_other_liquid_tags_are_dropped_with_a_warning():
+    body = "Text.\n\n{% include head.html %}\n{%- if page.x -%}\nShown.\n{% endif %}\n"
+    result = render(body, first_line=4, directive_handler=NamedHandler())
+    assert "include" not in result.html and "endif" not in result.html
+    assert "<p>Shown.</p>" in result.html
+    assert [warning.split(" (")[0] for warning in result.warnings] == [
+        "site_src/index.md:6: dropped Jekyll/Liquid tag {% include %}",
+        "site_src/index.md:7: dropped Jekyll/Liquid tag {% if %}",
+        "site_src/index.md:9: dropped Jekyll/Liquid tag {% endif %}",
+    ]
+    assert "not supported" in result.warnings[0]
+
+
+def test_unknown_name_is_still_an_error_with_the_line():
+    with pytest.raises(UserError) as caught:
+        render("Text.\n\n{% los_plot v1 %}\n", first_line=3, directive_handler=NamedHandler())
+    assert str(caught.value) == (
+        "site_src/index.md:5: unknown directive {% los_plot %}; "
+        "known directives: loss_plot, samples"
+    )
+
+
+def test_handler_with_names_gets_only_its_names():
+    handler = NamedHandler()
+    body = "{% loss_plot v1 %}\n\n{% seo %}\n\n{% samples v2 epoch=3 %}\n"
+    result = render(body, directive_handler=handler)
+    assert [(d.name, d.line) for d in handler.seen] == [("loss_plot", 1), ("samples", 5)]
+    assert len(result.warnings) == 1 and "{% seo %}" in result.warnings[0]
+
+
+def test_handler_without_names_gets_every_tag_line():
+    seen: list[str] = []
+    render("{% include x.html %}\n", directive_handler=lambda d: seen.append(d.name) or "")
+    assert seen == ["include"]
+
+
+def test_liquid_without_a_handler_still_works():
+    result = render("{% highlight sh %}\nls\n{% endhighlight %}\n")
+    assert '<code class="language-sh">ls</code>' in result.html
+
+
+def test_site_baseurl_in_a_link_becomes_root_relative():
+    body = "![a]({{ site.baseurl }}/assets/a.png) [b]({{site.baseurl}}/about/)"
+    result = render(body, variables=SITE)
+    assert '<img alt="a" src="/assets/a.png">' in result.html
+    assert '<a href="/about/">b</a>' in result.html
+    assert result.warnings == ()
+
+
+def test_relative_url_and_absolute_url_filters():
+    body = (
+        "[a]({{ \"assets/a.png\" | relative_url }}) [b]({{ '/x/' | relative_url }}) "
+        "[c]({{ \"/feed.xml\" | absolute_url }}) [d]({{ '/c.css' | prepend: site.baseurl }})"
+    )
+    result = render(body, variables=SITE)
+    assert '<a href="/assets/a.png">a</a>' in result.html
+    assert '<a href="/x/">b</a>' in result.html
+    assert '<a href="https://example.org/gan/feed.xml">c</a>' in result.html
+    assert '<a href="/c.css">d</a>' in result.html
+
+
+def test_unknown_output_tag_is_left_with_a_warning():
+    result = render("Text.\n\nBy {{ foo.bar }} here.\n", first_line=2, variables=SITE)
+    assert "<p>By {{ foo.bar }} here.</p>" in result.html
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith("site_src/index.md:4: left {{ foo.bar }} as it is")
+
+
+def test_no_substitution_in_code():
+    body = "`{{ site.title }}` and {{ page.title }}\n\n```\n{{ site.title }}\n```\n"
+    result = render(body, variables=SITE)
+    assert "<code>{{ site.title }}</code> and About" in result.html
+    assert "<code>{{ site.title }}</code></pre>" in result.html
+    assert result.warnings == ()
+
+
+def test_values_are_inserted_as_text():
+    result = render("# {{ site.title }}\n", variables=SITE)
+    assert "<script>" not in result.html
+    assert "GAN &lt;script&gt;alert(1)&lt;/script&gt; study" in result.html
+
+
+def test_tex_with_double_braces_is_not_liquid():
+    result = render("$x^{{2}}$", variables=SITE)
+    assert math_of(result) == [("span", r"\(x^{{2}}\)")]
+    assert result.warnings == ()
+
+
+def test_liquid_ending_a_line_is_not_read_as_an_attribute_list():
+    result = render("{% raw %}\nShow {% samples v1 %}\n{% endraw %}\n\nBy {{ foo.bar }}\n")
+    assert "<p>Show {% samples v1 %}</p>" in result.html
+    assert "<p>By {{ foo.bar }}</p>" in result.html

@@ -238,7 +238,8 @@ def test_missing_epoch_lists_the_epochs_that_exist(fresh):
 def test_user_text_is_escaped(fresh):
     evil = "<script>alert(1)</script>"
     write_run(fresh / "runs", "v<script>", order=4, epochs=2,
-              overrides={"title": evil, "optim": {"lr": evil}})
+              overrides={"title": evil, "optim": {"lr": evil},
+                         "description": f"{evil} <img src=x onerror=alert(2)> $x^2$"})
     about = f'---\ntitle: "{evil}"\npermalink: /about/\n---\nx\n'
     (fresh / "site_src/about.md").write_text(about)
     _build(fresh)
@@ -250,7 +251,77 @@ def test_user_text_is_escaped(fresh):
         assert "<script>alert" not in text and "v<script>" not in text, page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, page
     assert "v&lt;script&gt;" in (site / "versions/index.html").read_text()
+    version = (site / "versions/v<script>/index.html").read_text()
+    assert "onerror=" not in version.replace("&lt;img src=x onerror=alert(2)&gt;", "")
+    assert "&lt;img src=x onerror=alert(2)&gt;" in version, "the description shows as text"
+    assert '<span class="arithmatex">\\(x^2\\)</span>' in version, "its math still typesets"
     assert 'href="/versions/v%3Cscript%3E/"' in (site / "versions/index.html").read_text()
+
+
+RAW_MATH_PAGE = """\
+---
+title: Raw math
+permalink: /raw/
+---
+<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>
+<p>Display $$x^2$$ and <a href="/compare/">compare</a>.</p>
+"""
+
+
+def test_html_page_loses_its_cdn_mathjax_and_gets_the_sites(fresh):
+    (fresh / "site_src/raw.html").write_text(RAW_MATH_PAGE)
+    result = _build(fresh, baseurl=BASEURL)
+    page = fresh / "_site/raw/index.html"
+    text = page.read_text()
+    assert "cdn.jsdelivr" not in text
+    assert any("raw.html:5: removed the page's own MathJax" in w for w in result.warnings)
+    assert f"{BASEURL}/assets/mathjax/es5/tex-chtml.js" in parse(page).scripts
+    assert '<div class="arithmatex-page">' in text and "$$x^2$$" in text
+    assert "startup" in text and "'.arithmatex-page'" in text, "the config for raw HTML math"
+    assert f'href="{BASEURL}/compare/"' in text
+    about = (fresh / "_site/about/index.html").read_text()
+    assert "arithmatex-page" not in about
+
+
+def test_static_file_may_not_replace_a_generated_page(fresh):
+    (fresh / "site_src/compare").mkdir()
+    (fresh / "site_src/compare/index.html").write_text("<p>mine</p>")
+    with pytest.raises(UserError, match=r"site_src/compare/index\.html would overwrite "
+                                        r"_site/compare/index\.html, written by comparison"):
+        _build(fresh)
+
+
+def test_static_file_may_not_replace_a_figure_or_mathjax(fresh):
+    (fresh / "site_src/assets/mathjax/es5").mkdir(parents=True)
+    (fresh / "site_src/assets/mathjax/es5/tex-chtml.js").write_text("// mine")
+    with pytest.raises(UserError, match="would overwrite the generated _site/assets/mathjax"):
+        _build(fresh)
+
+
+def test_static_file_replaces_a_theme_asset_on_purpose(fresh):
+    """A site_src/assets/css/site.css is the author's restyling: it wins, without a warning."""
+    (fresh / "site_src/assets/css").mkdir(parents=True)
+    (fresh / "site_src/assets/css/site.css").write_text("body { color: red }")
+    result = _build(fresh)
+    assert (fresh / "_site/assets/css/site.css").read_text() == "body { color: red }"
+    assert (fresh / "_site/assets/js/slider.js").is_file()
+    assert not any("site.css" in w for w in result.warnings)
+
+
+def test_static_404_page_is_used_instead_of_the_generated_one(fresh):
+    (fresh / "site_src/404.html").write_text("<p>my own not-found page</p>")
+    _build(fresh)
+    assert (fresh / "_site/404.html").read_text() == "<p>my own not-found page</p>"
+
+
+def test_markdown_pages_get_liquid_site_and_page_variables(fresh):
+    (fresh / "site_src/liquid.md").write_text(
+        "---\ntitle: Liquid\npermalink: /liquid/\n---\n"
+        "{{ page.title }} on {{ site.title }}: [home]({{ site.baseurl }}/)\n")
+    _build(fresh, baseurl=BASEURL)
+    text = (fresh / "_site/liquid/index.html").read_text()
+    assert "Liquid on Test study" in text
+    assert f'<a href="{BASEURL}/">home</a>' in text, "baseurl once, not twice"
 
 
 def test_baseurl_from_config_and_cli_override(tmp_path):

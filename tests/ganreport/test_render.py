@@ -33,6 +33,20 @@ def test_prefix_root_links_leaves_other_links_alone():
     assert prefix_root_links(html, "") == html
 
 
+def test_prefix_root_links_prefixes_every_srcset_candidate():
+    html = '<img srcset="/a.png 1x, /b.png 2x,//cdn/c.png 3x, d.png 4x" src=/u.png alt="a > b">'
+    assert prefix_root_links(html, "/repo") == (
+        '<img srcset="/repo/a.png 1x, /repo/b.png 2x,//cdn/c.png 3x, d.png 4x" src=/repo/u.png '
+        'alt="a > b">')
+
+
+def test_prefix_root_links_leaves_code_samples_and_text_alone():
+    """Escaped markup in <pre>/<code> and attribute-like prose are not tags: not rewritten."""
+    html = ('<pre><code>&lt;a href="/code"&gt;x&lt;/a&gt;</code></pre>'
+            '<p>write <code>src="/y"</code> or href="/z"</p><a title="href=\'/t\'" href="/ok">')
+    assert prefix_root_links(html, "/repo") == html.replace('href="/ok"', 'href="/repo/ok"')
+
+
 def test_unknown_layout_falls_back_with_a_warning():
     warnings = []
     assert resolve_layout("post", "a.md", warnings) == "page.html"

@@ -33,7 +33,17 @@ def test_copy_mathjax_copies_what_tex_chtml_needs(tmp_path):
     es5 = tmp_path / "assets/mathjax/es5"
     assert (es5 / "tex-chtml.js").stat().st_size > 500_000
     assert list((es5 / "output/chtml/fonts/woff-v2").glob("*.woff"))
-    assert not (es5 / "tex-svg.js").exists() and not (es5 / "sre").exists()
+    assert not (es5 / "tex-svg.js").exists() and not (es5 / "mml-chtml.js").exists()
+
+
+def test_copy_mathjax_copies_what_the_context_menu_loads(tmp_path):
+    """Explorer, collapsible math and the SVG renderer, offered by MathJax's menu, load offline."""
+    write.copy_mathjax(tmp_path)
+    es5 = tmp_path / "assets/mathjax/es5"
+    for component in ("a11y/explorer", "a11y/complexity", "a11y/semantic-enrich", "a11y/sre",
+                      "input/mml", "output/svg", "output/svg/fonts/tex"):
+        assert (es5 / f"{component}.js").is_file(), component
+    assert (es5 / "sre/mathmaps/en.json").is_file()
 
 
 def test_missing_mathjax_package_says_what_to_install(monkeypatch):
