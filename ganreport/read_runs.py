@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import UserError
+from .frontmatter import yaml_error_location
 
 FORMAT_VERSION = 1
 SAMPLE_NAME = re.compile(r"^epoch_(\d{4,})\.png$")
@@ -209,9 +210,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise UserError(f"{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+        line, problem = yaml_error_location(error)
+        raise UserError(f"{path}:{line}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping of settings")
     return data

@@ -88,7 +88,10 @@ def make_handler(out_dir: Path, baseurl: str | None, *, quiet: bool = True) -> t
                 "GitHub Pages. A link that lands here is missing the baseurl prefix "
                 "(templates should build URLs with <code>url('/...')</code>).</p>"
             ).encode()
-            self.send_response(HTTPStatus.NOT_FOUND)
+            self._send_html(HTTPStatus.NOT_FOUND, body)
+
+        def _send_html(self, code: int, body: bytes) -> None:
+            self.send_response(code)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -110,13 +113,7 @@ def make_handler(out_dir: Path, baseurl: str | None, *, quiet: bool = True) -> t
             page = Path(directory) / "404.html"
             if code != HTTPStatus.NOT_FOUND or not page.is_file():
                 return super().send_error(code, message, explain)
-            body = page.read_bytes()
-            self.send_response(code)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self._send_html(code, page.read_bytes())
 
         def end_headers(self) -> None:
             self.send_header("Cache-Control", "no-store")
