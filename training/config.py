@@ -43,41 +43,63 @@ class DatasetConfig:
     """Where the training images come from and how they are shaped."""
 
     name: str = "abstract"  # display name on the site
-    kind: Literal["procedural", "folder", "mnist"] = "procedural"
-    path: str | None = None  # folder/mnist: where the files are (relative to the cwd)
+    kind: Literal["procedural", "folder", "mnist", "svhn", "cifar10"] = "procedural"
+    path: str | None = None  # folder/mnist/svhn/cifar10: where the files are (relative to cwd)
     image_size: int = 64  # images are resized (and centre-cropped) to this square size
     channels: int = 3  # 3 = RGB, 1 = grayscale
-    count: int | None = 6000  # procedural: images made; folder/mnist: at most (null = all)
+    count: int | None = 6000  # procedural: images made; others: at most (null = all)
     seed: int = 0  # procedural: seed of the compositions
+    split: Literal["train", "test", "all"] = "all"  # mnist/svhn/cifar10: which files to read
+    download: bool = False  # mnist/svhn/cifar10: fetch missing files (never without this)
+    flip: bool = False  # random horizontal flips of real batches
 
 
 @dataclass
 class ModelConfig:
-    """DCGAN widths; the depth follows from dataset.image_size."""
+    """Which networks (training/nets/) and their widths; the depth follows dataset.image_size."""
 
+    arch: Literal["dcgan", "infogan", "linear", "tf_tutorial", "progan"] = "dcgan"
     z_dim: int = 100
     g_features: int = 64  # ngf in the PyTorch DCGAN tutorial
     d_features: int = 64  # ndf
     g_activation: Literal["relu", "leaky_relu"] = "relu"
+    d_activation: Literal["relu", "leaky_relu"] = "leaky_relu"
+    g_norm: Literal["batch", "instance", "layer", "none"] = "batch"
+    d_norm: Literal["batch", "instance", "layer", "none"] = "batch"
+    g_spectral_norm: bool = False
+    d_spectral_norm: bool = False
+    d_dropout: float = 0.0  # dropout rate after each hidden D block (0 = none)
 
 
 @dataclass
 class LossConfig:
-    """Which loss (see training/losses.py) and the label ranges D is trained towards."""
+    """Which loss (training/losses/), D's targets, and the phase schedule it asks for."""
 
-    name: Literal["bce", "lsgan", "hinge"] = "bce"
+    name: Literal["bce", "lsgan", "wgan", "wgan-gp", "hinge"] = "bce"
     real_label_range: list[float] = field(default_factory=lambda: [1.0, 1.0])
     fake_label_range: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    flip_prob: float = 0.0  # chance that a D target is swapped real <-> fake
+    n_critic: int = 1  # D steps per G step
+    clip_value: float = 0.01  # wgan: every D weight is clipped to [-c, c] after a D step
+    gp_weight: float = 10.0  # wgan-gp: lambda, the gradient penalty's weight
+    gp_every: int = 1  # wgan-gp: the penalty is computed every k-th D step (lazy)
+    drift: float = 0.0  # wgan-gp: weight of E[D(x)^2] (ProGAN uses 0.001)
 
 
 @dataclass
 class OptimConfig:
-    """Adam for both networks, as in the DCGAN paper."""
+    """The optimiser of each network; g_*/d_* override the shared value (two time scales)."""
 
-    name: Literal["adam"] = "adam"
+    name: Literal["adam", "rmsprop"] = "adam"
     lr: float = 0.0005
     beta1: float = 0.5
     beta2: float = 0.999
+    g_name: Literal["adam", "rmsprop"] | None = None  # null: optim.name
+    d_name: Literal["adam", "rmsprop"] | None = None
+    g_lr: float | None = None  # null: optim.lr
+    d_lr: float | None = None
+    g_betas: list[float] | None = None  # [beta1, beta2]; null: optim.beta1/beta2
+    d_betas: list[float] | None = None
 
 
 @dataclass
@@ -149,17 +171,31 @@ STUDY_DEFAULTS = {"seed": 1, "noise_seed": 1234}
 
 # Range checks after merging: dotted key -> (predicate, what is expected).
 RANGE_CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
-    "dataset.image_size": (lambda v: v in (16, 32, 64, 128, 256), "one of 16, 32, 64, 128, 256"),
+    "dataset.image_size": (lambda v: v in (16, 28, 32, 64, 128, 256),
+                           "one of 16, 28, 32, 64, 128, 256"),
     "dataset.channels": (lambda v: v in (1, 3), "1 (grayscale) or 3 (RGB)"),
     "dataset.count": (lambda v: v is None or v >= 1, "a positive integer or null"),
     "model.z_dim": (lambda v: v >= 1, "a positive integer"),
     "model.g_features": (lambda v: v >= 1, "a positive integer"),
     "model.d_features": (lambda v: v >= 1, "a positive integer"),
+    "model.d_dropout": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "loss.real_label_range": (lambda v: 0 <= v[0] <= v[1] <= 1, "[lo, hi] with 0 <= lo <= hi <= 1"),
     "loss.fake_label_range": (lambda v: 0 <= v[0] <= v[1] <= 1, "[lo, hi] with 0 <= lo <= hi <= 1"),
+    "loss.flip_prob": (lambda v: 0 <= v < 0.5, "a number in [0, 0.5)"),
+    "loss.n_critic": (lambda v: v >= 1, "a positive integer"),
+    "loss.clip_value": (lambda v: v > 0, "a positive number"),
+    "loss.gp_weight": (lambda v: v >= 0, "a number >= 0"),
+    "loss.gp_every": (lambda v: v >= 1, "a positive integer"),
+    "loss.drift": (lambda v: v >= 0, "a number >= 0"),
     "optim.lr": (lambda v: v > 0, "a positive number"),
     "optim.beta1": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "optim.beta2": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "optim.g_lr": (lambda v: v is None or v > 0, "a positive number or null"),
+    "optim.d_lr": (lambda v: v is None or v > 0, "a positive number or null"),
+    "optim.g_betas": (lambda v: v is None or all(0 <= b < 1 for b in v),
+                      "[beta1, beta2], each in [0, 1), or null"),
+    "optim.d_betas": (lambda v: v is None or all(0 <= b < 1 for b in v),
+                      "[beta1, beta2], each in [0, 1), or null"),
     "train.epochs": (lambda v: v >= 1, "a positive integer"),
     "train.batch_size": (lambda v: v >= 2, "an integer >= 2 (BatchNorm needs two images)"),
     "train.log_every": (lambda v: v >= 1, "a positive integer"),
