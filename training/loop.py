@@ -21,7 +21,8 @@ from tqdm import tqdm
 from training.config import RunConfig
 from training.data import Dataset
 from training.losses import GanLoss, draw_labels, get_loss
-from training.models import Discriminator, Generator, build_models
+from training.nets import build_networks as build_models
+from training.nets.dcgan import Discriminator, Generator
 from training.rundir import FORMAT_VERSION, RunWriter, now_iso
 
 SCALARS = ("loss_d", "loss_g", "d_x", "d_g_z")
