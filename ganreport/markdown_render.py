@@ -18,7 +18,8 @@ On top of arithmatex this module adds what pages written for Jekyll/kramdown rel
 * ``\[...\]`` and ``\begin{env}...\end{env}`` that touch a paragraph still reach MathJax;
 * ``$...$`` follows pandoc's rule, so ``Price $5 and $10`` stays text;
 * the page's own MathJax ``<script>`` tags are removed (the site serves MathJax itself);
-* ``{% name args key=value %}`` lines are figure directives rendered by a callback;
+* ``{% name args key=value %}`` lines are figure directives rendered by a callback; a ``{%``
+  that never ends on its line is an error, as in Jekyll;
 * Jekyll's Liquid is handled as far as a static page needs it: ``{% highlight %}`` becomes
   fenced code, ``{% raw %}`` and ``{% comment %}`` work, other tags are dropped with a
   warning, and ``{{ site.baseurl }}``-style values and the ``relative_url``/``absolute_url``
@@ -445,6 +446,12 @@ class _PagePreprocessor(Preprocessor):
                 prose.append(liquid.line(text, line))
             index += 1
         flush(at_end=True)
+        if liquid.in_section:
+            name = "raw" if liquid.in_raw else "comment"
+            raise UserError(
+                f"{page.source}:{liquid.section_line}: {{% {name} %}} is never closed; "
+                f"end it with {{% end{name} %}}"
+            )
         return result
 
     def _code_block(self, lines: list[str], index: int, result: list[str], flush) -> int | None:

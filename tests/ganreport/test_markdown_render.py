@@ -605,3 +605,42 @@ def test_fence_at_the_margin_ends_a_paragraph():
     assert result.html == (
         '<p>text</p>\n<pre class="highlight"><code>code</code></pre>\n<p>after</p>'
     )
+
+
+# --- unclosed Liquid (a one-line error, as Jekyll stops there too) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "Text.\n\n{% loss_plot v1\n",
+            "site_src/index.md:5: unclosed directive {% loss_plot v1; "
+            "expected it to end with %} on the same line",
+        ),
+        (
+            "Text with {% samples v1 epoch=3 in it\n",
+            "site_src/index.md:3: unclosed directive {% samples v1 epoch=3 in it; "
+            "expected it to end with %} on the same line",
+        ),
+        (
+            "Text.\n\n{% raw %}\n{{ x }}\n",
+            "site_src/index.md:5: {% raw %} is never closed; end it with {% endraw %}",
+        ),
+        (
+            "Text.\n{% comment %}\n```\ncode\n```\n",
+            "site_src/index.md:4: {% comment %} is never closed; end it with {% endcomment %}",
+        ),
+    ],
+)
+def test_unclosed_liquid_is_an_error_naming_the_line(body, message):
+    with pytest.raises(UserError) as caught:
+        render(body, first_line=3, directive_handler=NamedHandler())
+    assert str(caught.value) == message
+
+
+def test_liquid_openers_in_code_and_raw_are_not_unclosed():
+    body = "Write `{% samples` like this.\n\n```\n{% loss_plot\n```\n\n{% raw %}{% x{% endraw %}\n"
+    result = render(body, directive_handler=NamedHandler())
+    assert "<code>{% samples</code>" in result.html
+    assert "{% loss_plot" in result.html and "{% x" in result.html
