@@ -14,12 +14,15 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
+from ganreport.errors import UserError
+
 
 class LiquidPage(Protocol):
     """What Liquid needs of the page being rendered (markdown_render's extension)."""
 
     names: frozenset[str] | None  # the project's directive names; None: every tag is one
     variables: Mapping[str, str]
+    source: str  # the file, for error messages
 
     def warn(self, line: int, message: str) -> None: ...
 
@@ -54,6 +57,7 @@ _VALUE = rf"(?:\"[^\"]*\"|'[^']*'|{_NAME})"
 _EXPRESSION = re.compile(
     rf"\s*(?P<base>{_VALUE})\s*(?P<filters>(?:\|\s*[A-Za-z_]\w*\s*(?::\s*{_VALUE}\s*)?)*)"
 )
+_UNCLOSED_TAG = re.compile(r"\{%(?!.*%\})")
 _FILTER = re.compile(rf"\|\s*(?P<name>[A-Za-z_]\w*)\s*(?::\s*(?P<arg>{_VALUE})\s*)?")
 
 
@@ -74,6 +78,7 @@ class Liquid:
         self.page = page
         self.in_raw = False
         self.in_comment = False
+        self.section_line = 0  # where the open raw/comment section started
 
     @property
     def in_section(self) -> bool:
@@ -101,9 +106,9 @@ class Liquid:
             if match is None:
                 break
             if match["name"] == "raw":
-                self.in_raw = True
+                self.in_raw, self.section_line = True, line
             elif match["name"] == "comment":
-                self.in_comment = True
+                self.in_comment, self.section_line = True, line
             else:
                 self.page.warn(line, f"dropped a stray {{% {match['name']} %}}")
             pos = match.end()
@@ -146,7 +151,9 @@ class Liquid:
             page.warn(line, dropped_message(match["name"]))
             return ""
 
-        return _LIQUID_INLINE.sub(tag, _OUTPUT_TAG.sub(output, text))
+        filled = _LIQUID_INLINE.sub(tag, _OUTPUT_TAG.sub(output, text))
+        _refuse_unclosed_tag(filled, page.source, line)
+        return filled
 
     def _evaluate(self, parsed: re.Match[str]) -> str | None:
         value = self._value(parsed["base"])
@@ -193,6 +200,20 @@ def _literal(text: str) -> str:
     if match is None or (match["expr"] is not None and not _EXPRESSION.fullmatch(match["expr"])):
         return text  # no Liquid at the end, or TeX such as x^{{2}}
     return text[: match.start()] + "\\" + text[match.start() :]
+
+
+def _refuse_unclosed_tag(text: str, source: str, line: int) -> None:
+    """A ``{%`` left after every complete tag is gone never ends on its line: Jekyll's Liquid
+    stops the build there, and so do we, rather than show half a directive as text."""
+    unclosed = _UNCLOSED_TAG.search(text)
+    if unclosed is None:
+        return
+    shown = text[unclosed.start() :].strip()
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise UserError(
+        f"{source}:{line}: unclosed directive {shown}; expected it to end with %}} "
+        "on the same line"
+    )
 
 
 def dropped_message(name: str) -> str:

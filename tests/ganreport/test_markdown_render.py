@@ -12,6 +12,7 @@ from ganreport.markdown_render import (
     parse_directive,
     render_markdown,
 )
+from tests.ganreport.kramdown_cases import KRAMDOWN_PAGES
 
 MATH_ELEMENT = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
 
@@ -536,3 +537,110 @@ def test_liquid_ending_a_line_is_not_read_as_an_attribute_list():
     result = render("{% raw %}\nShow {% samples v1 %}\n{% endraw %}\n\nBy {{ foo.bar }}\n")
     assert "<p>Show {% samples v1 %}</p>" in result.html
     assert "<p>By {{ foo.bar }}</p>" in result.html
+
+
+# --- math as Jekyll (kramdown + MathJax on the whole page) typesets it -----------------------
+# Each case: the kramdown source, then the HTML ganreport must write. The expectations follow
+# kramdown 2's parse_block_math/parse_inline_math (a $$ block needs a block boundary before
+# and after it, and runs to the first $$), its GFM escapes, and MathJax's delimiters.
+# The cases live in kramdown_cases.py; test_kramdown_math_browser.py typesets them.
+
+@pytest.mark.parametrize("name", KRAMDOWN_PAGES)
+def test_math_as_jekyll_typesets_it(name):
+    markdown_text, expected, _modes = KRAMDOWN_PAGES[name]
+    result = render(markdown_text)
+    assert result.html == expected
+    assert result.has_math
+
+
+@pytest.mark.parametrize(
+    ("markdown_text", "expected"),
+    [
+        ("<p>Price $5 and $10, <code>$x$</code></p>", "<p>Price $5 and $10, <code>$x$</code></p>"),
+        (
+            '<div>\n<pre>$$y$$</pre>\n<!-- $z$ -->\n<a title="$w$">\\$</a>\n</div>',
+            '<div>\n<pre>$$y$$</pre>\n<!-- $z$ -->\n<a title="$w$">\\$</a>\n</div>',
+        ),
+        ("Use `\\\\(x\\\\)` here", "<p>Use <code>\\\\(x\\\\)</code> here</p>"),
+        ("a \\\\( b never closes", "<p>a \\( b never closes</p>"),
+        # kramdown: "$$" after a heading is a paragraph, and a paragraph ends at a blank line.
+        ("# H\n$$\na\n\nb\n$$", '<h1 id="h">H</h1>\n<p>$$\na</p>\n<p>b\n$$</p>'),
+    ],
+)
+def test_what_jekyll_leaves_as_text_stays_text(markdown_text, expected):
+    result = render(markdown_text)
+    assert result.html == expected
+    assert not result.has_math
+
+
+def test_double_dollar_after_a_directive_is_display_math():
+    handler = NamedHandler()
+    result = render("{% loss_plot v1 %}\n$$ x $$\n", directive_handler=handler)
+    assert math_of(result) == [("div", r"\[ x \]")]
+
+
+def test_double_dollar_after_a_removed_mathjax_script_is_inline_like_kramdown():
+    result = render(MATHJAX_V2_LOADER + "\n$$ x $$\n")
+    assert math_of(result) == [("span", r"\( x \)")]
+    assert len(result.warnings) == 1
+
+
+def test_marks_never_reach_the_page():
+    body = (
+        "# H\n$$ a $$\n\n    $$\n    b\n\n    $$\n\n"  # inline; an indented code block
+        "<div>\n$$\nc\n\nd\n$$\n</div>\n\n$$ e $$\n---\n"  # raw HTML; a setext heading
+    )
+    result = render(body)
+    assert result.html == (
+        '<h1 id="h">H</h1>\n<p><span class="arithmatex">\\( a \\)</span></p>\n'
+        '<pre class="highlight"><code>$$\nb\n\n$$</code></pre>\n'
+        '<div>\n<span class="arithmatex">\\[\nc\n\nd\n\\]</span>\n</div>\n\n'
+        '<h2 id="e"><span class="arithmatex">\\( e \\)</span></h2>'
+    )
+    assert result.headings == ((1, "h", "H"), (2, "e", "\\( e \\)"))
+
+
+def test_fence_at_the_margin_ends_a_paragraph():
+    result = render("text\n```\ncode\n```\nafter")
+    assert result.html == (
+        '<p>text</p>\n<pre class="highlight"><code>code</code></pre>\n<p>after</p>'
+    )
+
+
+# --- unclosed Liquid (a one-line error, as Jekyll stops there too) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "Text.\n\n{% loss_plot v1\n",
+            "site_src/index.md:5: unclosed directive {% loss_plot v1; "
+            "expected it to end with %} on the same line",
+        ),
+        (
+            "Text with {% samples v1 epoch=3 in it\n",
+            "site_src/index.md:3: unclosed directive {% samples v1 epoch=3 in it; "
+            "expected it to end with %} on the same line",
+        ),
+        (
+            "Text.\n\n{% raw %}\n{{ x }}\n",
+            "site_src/index.md:5: {% raw %} is never closed; end it with {% endraw %}",
+        ),
+        (
+            "Text.\n{% comment %}\n```\ncode\n```\n",
+            "site_src/index.md:4: {% comment %} is never closed; end it with {% endcomment %}",
+        ),
+    ],
+)
+def test_unclosed_liquid_is_an_error_naming_the_line(body, message):
+    with pytest.raises(UserError) as caught:
+        render(body, first_line=3, directive_handler=NamedHandler())
+    assert str(caught.value) == message
+
+
+def test_liquid_openers_in_code_and_raw_are_not_unclosed():
+    body = "Write `{% samples` like this.\n\n```\n{% loss_plot\n```\n\n{% raw %}{% x{% endraw %}\n"
+    result = render(body, directive_handler=NamedHandler())
+    assert "<code>{% samples</code>" in result.html
+    assert "{% loss_plot" in result.html and "{% x" in result.html
