@@ -133,8 +133,8 @@ def test_missing_batches_say_which_files_go_where(tmp_path: Path) -> None:
         load_dataset(_cifar(tmp_path, split="train"), "cifar.yaml")
     assert str(caught.value) == (
         f"cifar.yaml: dataset.path: no CIFAR-10 batch for split 'train' here: {tmp_path}; put "
-        "CIFAR-10's python batches data_batch_1..5 (from cifar-10-python.tar.gz, "
-        "https://www.cs.toronto.edu/~kriz/cifar.html) there, or set dataset.download: true, "
+        "CIFAR-10's python batches data_batch_1..5 there (from cifar-10-python.tar.gz, "
+        "https://www.cs.toronto.edu/~kriz/cifar.html), or set dataset.download: true, "
         "or pass --set dataset.path=/your/folder"
     )
 
@@ -147,7 +147,8 @@ def test_download_offline_is_one_line(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(UserError) as caught:
         load_dataset(_cifar(tmp_path / "cifar", download=True))
     assert str(caught.value).startswith("config: dataset.download: could not download "
-                                        "cifar-10-python.tar.gz (https://www.cs.toronto.edu/")
+                                        f"cifar-10-python.tar.gz into {tmp_path}/cifar "
+                                        "(https://www.cs.toronto.edu/")
     assert "Name or service not known" in str(caught.value)
 
 

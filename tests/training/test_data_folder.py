@@ -67,13 +67,14 @@ def test_missing_folder_says_where_to_put_images(tmp_path: Path) -> None:
         load_dataset(DatasetConfig(kind="folder", path=str(missing), download=True), "study.yaml")
     error = caught.value
     assert (error.source, error.key) == ("study.yaml", "dataset.path")
-    assert str(missing) in error.message and "put your images" in error.message
+    assert str(missing) in error.message and "put your images there" in error.message
     assert "download" not in error.message  # a folder of one's own images cannot be fetched
     assert "\n" not in str(error)
 
 
 def test_folder_without_a_path_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="dataset.path: not set"):
+    with pytest.raises(UserError, match="dataset.path: not set; set it to a folder and put your "
+                       "images there"):
         load_dataset(DatasetConfig(kind="folder", path=None), "study.yaml")
 
 

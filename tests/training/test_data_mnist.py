@@ -140,9 +140,10 @@ def test_download_offline_is_one_line_and_leaves_nothing(tmp_path, monkeypatch) 
         load_dataset(_mnist(target, split="test", download=True), "mnist.yaml")
     message = str(caught.value)
     assert message.startswith("mnist.yaml: dataset.download: could not download "
-                              "t10k-images-idx3-ubyte.gz")
+                              f"t10k-images-idx3-ubyte.gz into {target} (")
     assert "Temporary failure in name resolution" in message and "\n" not in message
-    assert f"in {target} yourself" in message
+    assert message.endswith("; put MNIST's IDX files t10k-images-idx3-ubyte.gz, "
+                            "t10k-labels-idx1-ubyte.gz there (gzipped or not) yourself")
     assert len(tried) == 2 and all(url.endswith("/t10k-images-idx3-ubyte.gz") for url in tried)
     assert list(target.iterdir()) == []  # the half-written file is gone
 

@@ -99,12 +99,12 @@ def test_missing_files_say_which_files_go_where(tmp_path: Path) -> None:
         load_dataset(_svhn(tmp_path / "data" / "svhn", split="all"), "experiments/svhn/study.yaml")
     assert str(caught.value) == (
         f"experiments/svhn/study.yaml: dataset.path: folder not found: {tmp_path}/data/svhn; "
-        "put train_32x32.mat or test_32x32.mat (format 2 from "
-        "http://ufldl.stanford.edu/housenumbers/) there, or set dataset.download: true, "
+        "put train_32x32.mat or test_32x32.mat there (format 2 from "
+        "http://ufldl.stanford.edu/housenumbers/), or set dataset.download: true, "
         "or pass --set dataset.path=/your/folder"
     )
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="no SVHN file for split 'test' here.*put test_32x32.mat "):
+    with pytest.raises(UserError, match="for split 'test' here.*put test_32x32.mat there "):
         load_dataset(_svhn(tmp_path / "empty", split="test"))
 
 
@@ -116,7 +116,7 @@ def test_download_offline_is_one_line(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(UserError) as caught:
         load_dataset(_svhn(tmp_path / "svhn", split="test", download=True), "svhn.yaml")
     assert str(caught.value).startswith(
-        "svhn.yaml: dataset.download: could not download test_32x32.mat "
+        f"svhn.yaml: dataset.download: could not download test_32x32.mat into {tmp_path}/svhn "
         "(http://ufldl.stanford.edu/housenumbers/test_32x32.mat: [Errno 101] Network is "
-        "unreachable); put test_32x32.mat (format 2"
+        "unreachable); put test_32x32.mat there (format 2"
     )

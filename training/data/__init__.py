@@ -8,9 +8,10 @@ by everything that changes their content.
 
 DatasetConfig keys: kind (a key of LOADERS), path (folder/mnist/svhn/cifar10),
 image_size, channels (1 or 3, converted either way), count (procedural: made;
-others: at most), seed (procedural), split (train|test|all), download (fetch
-missing public files; never without it), flip (random horizontal flips of real
-batches: done by the training loop on the device, not here).
+others: at most), seed (procedural), split (mnist/svhn/cifar10: train, test,
+or all = every split whose files are there), download (fetch missing public
+files; never without it), flip (random horizontal flips of real batches: done
+by the training loop on the device, not here).
 
 A new kind is one module with `load(config, source) -> Dataset` plus one
 entry in LOADERS (and its name in DatasetConfig.kind).

@@ -62,7 +62,7 @@ def wanted(split: str) -> str:
     """The files a split reads, in words, for the missing-data error."""
     names = {"train": "data_batch_1..5", "test": "test_batch",
              "all": "data_batch_1..5 and/or test_batch"}[split]
-    return f"CIFAR-10's python batches {names} (from cifar-10-python.tar.gz, {HOME})"
+    return f"CIFAR-10's python batches {names} there (from cifar-10-python.tar.gz, {HOME})"
 
 
 def load(config: DatasetConfig, source: str = "config") -> Dataset:

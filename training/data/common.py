@@ -107,10 +107,7 @@ def data_folder(
     A kind that can download accepts a missing folder when dataset.download is true.
     """
     if not config.path:
-        raise UserError(
-            source, "dataset.path", f"not set; dataset.kind {config.kind} reads {wanted} from the "
-            "folder it names"
-        )
+        raise UserError(source, "dataset.path", f"not set; set it to a folder and put {wanted}")
     folder = Path(config.path).expanduser().resolve()
     if not folder.is_dir() and not (downloadable and config.download):
         raise missing_data_error(folder, "folder not found", wanted, source, downloadable)
@@ -123,7 +120,7 @@ def missing_data_error(
     """The one-line error for data that is not there: which files to put where, or download."""
     fetch = ", or set dataset.download: true" if downloadable else ""
     return UserError(
-        source, "dataset.path", f"{what}: {folder}; put {wanted} there{fetch}, "
+        source, "dataset.path", f"{what}: {folder}; put {wanted}{fetch}, "
         "or pass --set dataset.path=/your/folder"
     )
 

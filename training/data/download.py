@@ -43,8 +43,8 @@ def fetch(urls: list[str], folder: Path, filename: str, md5: str | None, source:
             reasons.append(f"{url}: {_reason(error)}")
             target.unlink(missing_ok=True)  # half-written or failed its MD5: ours, not the user's
     raise UserError(
-        source, "dataset.download", f"could not download {filename} ({'; '.join(reasons)}); "
-        f"put {by_hand} in {folder} yourself"
+        source, "dataset.download", f"could not download {filename} into {folder} "
+        f"({'; '.join(reasons)}); put {by_hand} yourself"
     )
 
 

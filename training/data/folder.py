@@ -19,8 +19,8 @@ from training.data.common import Dataset, cached, data_folder, missing_data_erro
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 WANTED = (
-    "your images (JPEG, PNG or WebP, subfolders allowed), e.g. the 'Japanese Art' folder of "
-    "Kaggle's 'WikiArt Art Movements/Styles'"
+    "your images there (JPEG, PNG or WebP, subfolders allowed), e.g. the 'Japanese Art' folder "
+    "of Kaggle's 'WikiArt Art Movements/Styles'"
 )
 
 

@@ -34,8 +34,8 @@ IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
 def wanted(split: str) -> str:
     """The files a split reads, in words, for the missing-data error."""
     names = [name.format(p) + ".gz" for p in PREFIXES[split] for name in (IMAGES, LABELS)]
-    either = " (either split)" if split == "all" else ""
-    return f"MNIST's IDX files {', '.join(names)}{either}, gzipped or not"
+    either = ", either split or both" if split == "all" else ""
+    return f"MNIST's IDX files {', '.join(names)} there (gzipped or not{either})"
 
 
 def load(config: DatasetConfig, source: str = "config") -> Dataset:

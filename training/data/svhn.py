@@ -33,7 +33,7 @@ EXPECTED = "SVHN format 2, X (32, 32, 3, N) uint8 and y (N, 1) labels 1-10"
 def wanted(split: str) -> str:
     """The files a split reads, in words, for the missing-data error."""
     names = " or ".join(FILES[s] for s in SPLITS[split])
-    return f"{names} (format 2 from {HOME})"
+    return f"{names} there (format 2 from {HOME})"
 
 
 def load(config: DatasetConfig, source: str = "config") -> Dataset:
