@@ -1,4 +1,4 @@
-"""The embedded dataset: procedural "abstract art" compositions, no download needed.
+"""The drawing behind the `procedural` kind: "abstract art" compositions, no download needed.
 
 Each image is drawn by one of six painters (colour fields, grid, orbits,
 stripes, brush strokes, shapes) with a palette from one of six colour schemes,
