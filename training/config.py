@@ -1,20 +1,25 @@
-"""Experiments as YAML: load a study, resolve one version, validate every key.
+"""Experiments as YAML: the schema, and the checks every layer of a config passes.
 
 A study is a folder `experiments/<study>/` with `study.yaml` (title, shared
-settings, version order) and one `<version>.yaml` per version that states only
-what differs from its `parent` (or, without a parent, from the study).
-Resolution order, last wins: dataclass defaults < study.yaml < parent chain <
-version file < profile < `--set` overrides. Every layer is validated on its
-own, so an error names the file (or `--set`) that holds the bad key.
+settings, version order, optionally `extends` and `profiles`) and one
+`<version>.yaml` per version that states only what differs from its `parent`.
+Resolution order, last wins (training/study.py): dataclass defaults < the
+study.yaml files (an extended study's first) < parent chain < version file <
+profile < `--set` overrides. Every layer is validated on its own, so an error
+names the file (or `--set`) that holds the bad key; the merged values are
+range- and cross-checked twice, as the recipe states them and as the run uses
+them, so a recipe that only a profile makes valid is still refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,8 +30,20 @@ from training.errors import UserError
 # --------------------------------------------------------------------------- YAML
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping that states one key twice (PyYAML would silently keep the last)."""
+
+    def __init__(self, dotted: str, line: int, first_line: int) -> None:
+        self.dotted, self.line, self.first_line = dotted, line, first_line
+        super().__init__(f"line {line}: duplicate key {dotted} (first on line {first_line})")
+
+
 class YamlLoader(yaml.SafeLoader):
-    """SafeLoader that also reads `1e-3` as a float (YAML 1.1 wants `1.0e-3`)."""
+    """SafeLoader that reads `1e-3` as a float and refuses a key written twice."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        refuse_duplicate_keys(node)
+        return super().construct_document(node)
 
 
 YamlLoader.add_implicit_resolver(
@@ -34,6 +51,47 @@ YamlLoader.add_implicit_resolver(
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"),
 )
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def refuse_duplicate_keys(root: yaml.Node) -> None:
+    """Walk a composed YAML tree; raise DuplicateKeyError at the second copy of a key."""
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    visited: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in visited:  # an alias: already walked where its anchor is
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node.value))
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        first_lines: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:  # `<<: *base` may restate keys: that is its point
+                stack.append((value_node, path))
+                continue
+            name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            dotted = f"{path}.{name}" if path else name
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode):
+                identity = (key_node.tag, name)
+                if identity in first_lines:
+                    raise DuplicateKeyError(dotted, line, first_lines[identity])
+                first_lines[identity] = line
+            stack.append((value_node, dotted))
+
+
+# Study and version names become folder names and URL parts.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+NAME_RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit"
+
+
+def is_valid_name(name: Any) -> bool:
+    """True for a name that is safe as a folder name and in a URL (`v2`, `lr-2e-4`)."""
+    return isinstance(name, str) and NAME_PATTERN.fullmatch(name) is not None
+
 
 # --------------------------------------------------------------------------- schema
 
@@ -158,72 +216,177 @@ SECTIONS: dict[str, type] = {
     "optim": OptimConfig,
     "train": TrainConfig,
 }
-# Top-level scalar keys each kind of file may set, with their types.
+# Top-level keys each kind of file may set, with their types.
 STUDY_KEYS: dict[str, Any] = {
     "title": str,
     "description": str,
+    "extends": str,  # another study folder, relative to this one: its versions and settings
     "versions": list[str],
+    "profiles": dict[str, Any],  # name -> {description, replace, caps, sets, scales}
     "seed": int,
     "noise_seed": int,
 }
 VERSION_KEYS: dict[str, Any] = {"title": str, "description": str, "parent": str | None, "seed": int}
 STUDY_DEFAULTS = {"seed": 1, "noise_seed": 1234}
+# How a two-number list is written in messages.
+PAIR_FORMS = {
+    "loss.real_label_range": "[lo, hi]",
+    "loss.fake_label_range": "[lo, hi]",
+    "optim.g_betas": "[beta1, beta2]",
+    "optim.d_betas": "[beta1, beta2]",
+}
 
-# Range checks after merging: dotted key -> (predicate, what is expected).
-RANGE_CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
+Check = tuple[Callable[[Any], bool], str]
+
+
+def _integer_in(low: int, high: int) -> Check:
+    return (lambda v: low <= v <= high), f"an integer in [{low}, {high}]"
+
+
+SEED: Check = _integer_in(0, 2**32 - 1)  # NumPy's seeds stop there
+LABEL_RANGE: Check = (lambda v: 0 <= v[0] <= v[1] <= 1, "[lo, hi] with 0 <= lo <= hi <= 1")
+LEARNING_RATE: Check = (lambda v: v is None or 0 < v <= 1, "a number in (0, 1]")
+BETAS: Check = (
+    lambda v: v is None or all(0 <= b < 1 for b in v),
+    "[beta1, beta2], each in [0, 1), or null",
+)
+
+# Range checks, on the recipe and again on the values a run uses: dotted key -> (predicate,
+# what is expected). Types are already checked, and every float is finite.
+RANGE_CHECKS: dict[str, Check] = {
+    "seed": SEED,
+    "noise_seed": SEED,
     "dataset.image_size": (lambda v: v in (16, 28, 32, 64, 128, 256),
                            "one of 16, 28, 32, 64, 128, 256"),
     "dataset.channels": (lambda v: v in (1, 3), "1 (grayscale) or 3 (RGB)"),
-    "dataset.count": (lambda v: v is None or v >= 1, "a positive integer or null"),
-    "model.z_dim": (lambda v: v >= 1, "a positive integer"),
-    "model.g_features": (lambda v: v >= 1, "a positive integer"),
-    "model.d_features": (lambda v: v >= 1, "a positive integer"),
+    "dataset.count": (lambda v: v is None or 1 <= v <= 1_000_000,
+                      "an integer in [1, 1000000] (the images are held in memory) or null"),
+    "dataset.seed": SEED,
+    "model.z_dim": _integer_in(1, 2048),
+    "model.g_features": _integer_in(1, 1024),
+    "model.d_features": _integer_in(1, 1024),
     "model.d_dropout": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
-    "loss.real_label_range": (lambda v: 0 <= v[0] <= v[1] <= 1, "[lo, hi] with 0 <= lo <= hi <= 1"),
-    "loss.fake_label_range": (lambda v: 0 <= v[0] <= v[1] <= 1, "[lo, hi] with 0 <= lo <= hi <= 1"),
+    "loss.real_label_range": LABEL_RANGE,
+    "loss.fake_label_range": LABEL_RANGE,
     "loss.flip_prob": (lambda v: 0 <= v < 0.5, "a number in [0, 0.5)"),
-    "loss.n_critic": (lambda v: v >= 1, "a positive integer"),
+    "loss.n_critic": _integer_in(1, 100),
     "loss.clip_value": (lambda v: v > 0, "a positive number"),
     "loss.gp_weight": (lambda v: v >= 0, "a number >= 0"),
-    "loss.gp_every": (lambda v: v >= 1, "a positive integer"),
+    "loss.gp_every": _integer_in(1, 1000),
     "loss.drift": (lambda v: v >= 0, "a number >= 0"),
-    "optim.lr": (lambda v: v > 0, "a positive number"),
+    "optim.lr": LEARNING_RATE,
     "optim.beta1": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "optim.beta2": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
-    "optim.g_lr": (lambda v: v is None or v > 0, "a positive number or null"),
-    "optim.d_lr": (lambda v: v is None or v > 0, "a positive number or null"),
-    "optim.g_betas": (lambda v: v is None or all(0 <= b < 1 for b in v),
-                      "[beta1, beta2], each in [0, 1), or null"),
-    "optim.d_betas": (lambda v: v is None or all(0 <= b < 1 for b in v),
-                      "[beta1, beta2], each in [0, 1), or null"),
-    "train.epochs": (lambda v: v >= 1, "a positive integer"),
-    "train.batch_size": (lambda v: v >= 2, "an integer >= 2 (BatchNorm needs two images)"),
+    "optim.g_lr": LEARNING_RATE,
+    "optim.d_lr": LEARNING_RATE,
+    "optim.g_betas": BETAS,
+    "optim.d_betas": BETAS,
+    "train.epochs": _integer_in(1, 100_000),
+    "train.batch_size": (lambda v: 2 <= v <= 65536,
+                         "an integer in [2, 65536] (BatchNorm needs two images)"),
     "train.log_every": (lambda v: v >= 1, "a positive integer"),
     "train.sample_every": (lambda v: v >= 1, "a positive integer"),
     "train.checkpoint_every": (lambda v: v >= 1, "a positive integer"),
 }
 
 
+@dataclass(frozen=True)
+class CrossCheck:
+    """A rule over several keys, run on the recipe and again on the values a run uses.
+
+    `ok` and `expected` (a sentence, or a function returning one) get the keys' values
+    in order. The error names `blame` if given, else the key whose value was set last,
+    with the file (or option) that set it.
+    """
+
+    keys: tuple[str, ...]
+    ok: Callable[..., bool]
+    expected: str | Callable[..., str]
+    blame: str | None = None
+
+
+def _betas_need_adam(side: str) -> CrossCheck:
+    return CrossCheck(
+        ("optim.name", f"optim.{side}_name", f"optim.{side}_betas"),
+        lambda name, own, betas: betas is None or (own or name) != "rmsprop",
+        f"rmsprop has no betas: drop optim.{side}_betas, or use adam for {side.upper()}",
+        blame=f"optim.{side}_betas",
+    )
+
+
+# One entry per rule; a new rule (say, which image sizes each model.arch can make) is one
+# more entry. A predicate that needs another module imports it inside (that module may
+# import this one).
+CROSS_CHECKS: list[CrossCheck] = [
+    CrossCheck(
+        ("dataset.kind", "dataset.path"),
+        lambda kind, path: kind == "procedural" or bool(path),
+        lambda kind, path: f"dataset.kind {kind} reads files: set dataset.path to their folder",
+        blame="dataset.path",
+    ),
+    CrossCheck(
+        ("dataset.count", "train.batch_size"),
+        lambda count, batch: count is None or count >= batch,
+        "a dataset of at least one batch: the last partial batch of an epoch is dropped, so "
+        "dataset.count below train.batch_size leaves nothing to train on",
+    ),
+    CrossCheck(
+        ("model.arch", "dataset.image_size"),
+        lambda arch, size: arch != "tf_tutorial" or size in (28, 32),
+        "model.arch tf_tutorial makes 28 or 32 px images: set dataset.image_size to 28 or 32",
+    ),
+    CrossCheck(
+        ("loss.name", "model.d_norm"),
+        lambda loss, norm: not (loss == "wgan-gp" and norm == "batch"),
+        "wgan-gp penalises each image's gradient, which BatchNorm in the critic mixes across "
+        "the batch (Gulrajani et al. 2017): set model.d_norm to layer, instance or none",
+    ),
+    _betas_need_adam("g"),
+    _betas_need_adam("d"),
+]
+
+
 def all_dotted_keys() -> list[str]:
     """Every settable dotted key (`optim.lr`), for --set and close-match hints."""
-    keys = [f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
-    return sorted(set(keys) | set(VERSION_KEYS) | {"noise_seed"})
+    return sorted(set(section_keys()) | set(VERSION_KEYS) | {"noise_seed"})
+
+
+def section_keys() -> list[str]:
+    """Every key inside a section (`optim.lr`): what a profile may change."""
+    return [f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+
+
+def key_hint(dotted: str) -> Any:
+    """The type hint of a section key (`optim.lr` -> float); None when there is no such key."""
+    section, _, leaf = dotted.partition(".")
+    if section not in SECTIONS or not leaf:
+        return None
+    return typing.get_type_hints(SECTIONS[section]).get(leaf)
+
+
+def is_numeric(hint: Any) -> bool:
+    """True for int, float and their `| None` forms: the keys a profile may cap or scale."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    args = typing.get_args(hint) if union else (hint,)
+    return [a for a in args if a is not type(None)] in ([int], [float])
 
 
 # --------------------------------------------------------------------------- type checks
 
 
-def _type_name(hint: Any) -> str:
+def _type_name(hint: Any, dotted: str = "") -> str:
     """Human name of a type hint for error messages ('an integer', 'one of relu, ...')."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Literal:
         return "one of " + ", ".join(str(a) for a in args)
     if origin in (typing.Union, types.UnionType):
-        names = [_type_name(a) for a in args if a is not type(None)]
+        names = [_type_name(a, dotted) for a in args if a is not type(None)]
         return " or ".join(names) + (" or null" if type(None) in args else "")
     if origin is list:
         inner = args[0] if args else Any
-        return "a list of two numbers [lo, hi]" if inner is float else "a list of strings"
+        if inner is float:
+            return f"a pair of numbers {PAIR_FORMS.get(dotted, '[a, b]')}"
+        return "a list of strings"
     if origin is dict:
         return "a mapping"
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
@@ -266,17 +429,45 @@ def _coerce(value: Any, hint: Any) -> Any:
     return value
 
 
-def _unknown_key(source: str, dotted: str, candidates: list[str]) -> UserError:
+def show(value: Any) -> str:
+    """A value as YAML writes it, for messages: null, true, 'wgan-gp', [0.7, 1.0]."""
+    if value is None or isinstance(value, bool):
+        return yaml.safe_dump(value).splitlines()[0]
+    return repr(value)
+
+
+def is_finite(value: Any) -> bool:
+    """False when a number, or a number inside a list, is inf or nan (YAML's .inf, .nan)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(is_finite(v) for v in value)
+    return True
+
+
+def _checked_value(value: Any, hint: Any, source: str, key: str, dotted: str = "") -> Any:
+    """One value against its type hint, finite; returns it coerced (ints to floats)."""
+    if not _matches(value, hint):
+        raise UserError(source, key, f"expected {_type_name(hint, dotted)}, got {show(value)}")
+    if not is_finite(value):
+        raise UserError(source, key, f"expected a finite number, got {show(value)}")
+    return _coerce(value, hint)
+
+
+def _unknown_key(
+    source: str, dotted: str, candidates: list[str], label: str | None = None
+) -> UserError:
     """An unknown-key error with difflib's close matches among the allowed keys."""
     leaf = dotted.rsplit(".", 1)[-1]
     by_leaf = {key.rsplit(".", 1)[-1]: key for key in candidates}
     close = [by_leaf[m] for m in difflib.get_close_matches(leaf, list(by_leaf), n=3, cutoff=0.6)]
     if not close:  # a right name in the wrong section: `lr` at top level -> optim.lr
         close = [k for k in all_dotted_keys() if k.rsplit(".", 1)[-1] == leaf and k != dotted]
+    label = label or dotted
     if close:
-        return UserError(source, dotted, f"unknown key; did you mean {' or '.join(close)}?")
+        return UserError(source, label, f"unknown key; did you mean {' or '.join(close)}?")
     known = ", ".join(candidates) if len(candidates) <= 8 else "see docs/training.md"
-    return UserError(source, dotted, f"unknown key; known keys here: {known}")
+    return UserError(source, label, f"unknown key; known keys here: {known}")
 
 
 def check_layer(layer: dict[str, Any], top_keys: dict[str, Any], source: str) -> dict[str, Any]:
@@ -290,9 +481,7 @@ def check_layer(layer: dict[str, Any], top_keys: dict[str, Any], source: str) ->
         if key in SECTIONS:
             checked[key] = _check_section(key, value, source)
         elif key in top_keys:
-            if not _matches(value, top_keys[key]):
-                raise UserError(source, key, f"expected {_type_name(top_keys[key])}, got {value!r}")
-            checked[key] = _coerce(value, top_keys[key])
+            checked[key] = _checked_value(value, top_keys[key], source, key)
         elif key == "noise_seed":
             raise UserError(source, key, "set it in study.yaml: every version must share it")
         else:
@@ -312,10 +501,20 @@ def _check_section(section: str, value: Any, source: str) -> dict[str, Any]:
         dotted = f"{section}.{key}"
         if key not in hints:
             raise _unknown_key(source, dotted, names)
-        if not _matches(item, hints[key]):
-            raise UserError(source, dotted, f"expected {_type_name(hints[key])}, got {item!r}")
-        checked[key] = _coerce(item, hints[key])
+        checked[key] = _checked_value(item, hints[key], source, dotted, dotted)
     return checked
+
+
+def check_setting(dotted: str, value: Any, source: str, label: str) -> Any:
+    """One section key's value as a profile states it: known key, type, finite, in range."""
+    hint = key_hint(dotted)
+    if hint is None:
+        raise _unknown_key(source, dotted, section_keys(), label)
+    value = _checked_value(value, hint, source, label, dotted)
+    ok, expected = RANGE_CHECKS.get(dotted, (lambda v: True, ""))
+    if not ok(value):
+        raise UserError(source, label, f"expected {expected}, got {show(value)}")
+    return value
 
 
 # --------------------------------------------------------------------------- merging
@@ -362,7 +561,10 @@ def defaults_tree() -> dict[str, Any]:
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """`--set key=value` pairs -> partial tree; values are YAML-typed (`3`, `0.5`, `[0, 1]`)."""
+    """`--set key=value` pairs -> partial tree; values are YAML-typed (`3`, `0.5`, `[0, 1]`).
+
+    A key given twice takes its last value, as options usually do.
+    """
     flat: dict[str, Any] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
@@ -371,6 +573,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
             raise UserError("--set", pair, "expected key=value, e.g. --set train.epochs=5")
         try:
             flat[key] = yaml.load(text, Loader=YamlLoader) if text.strip() else None
+        except DuplicateKeyError as exc:
+            raise UserError("--set", key, f"value states {exc.dotted} twice: {text!r}") from exc
         except yaml.YAMLError as exc:
             raise UserError("--set", key, f"value is not valid YAML: {text!r}") from exc
         if "." not in key and key not in VERSION_KEYS and key != "noise_seed":
@@ -378,21 +582,40 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return unflatten(flat)
 
 
-def check_ranges(flat: dict[str, Any], sources: dict[str, str]) -> None:
-    """Range checks on the merged config, naming the layer that set the bad value."""
+def check_ranges(
+    flat: dict[str, Any], sources: dict[str, str], order: typing.Sequence[str] = ()
+) -> None:
+    """Range and cross-key checks on a merged flat config, naming the layer that set the value.
+
+    `order` lists the layers' sources, first to last; a cross-key error names the key set
+    by the latest layer (the likeliest place to fix it).
+    """
     for dotted, (ok, expected) in RANGE_CHECKS.items():
         value = flat.get(dotted)
         if dotted in flat and not ok(value):
             raise UserError(
-                sources.get(dotted, "defaults"), dotted, f"expected {expected}, got {value!r}"
+                sources.get(dotted, "defaults"), dotted, f"expected {expected}, got {show(value)}"
             )
-    kind, path = flat.get("dataset.kind"), flat.get("dataset.path")
-    if kind in ("folder", "mnist") and not path:
-        raise UserError(
-            sources.get("dataset.kind", "defaults"),
-            "dataset.path",
-            f"dataset.kind {kind} needs dataset.path (a folder of files)",
-        )
+    for check in CROSS_CHECKS:
+        if all(key in flat for key in check.keys):
+            values = [flat[key] for key in check.keys]
+            if not check.ok(*values):
+                raise _cross_error(check, values, sources, list(order))
+
+
+def _cross_error(
+    check: CrossCheck, values: list[Any], sources: dict[str, str], order: list[str]
+) -> UserError:
+    """The one-line error of a failed cross-key check: the rule, then the values and sources."""
+    rank = {source: index for index, source in enumerate(order)}
+    last = max(check.keys, key=lambda k: rank.get(sources.get(k, "defaults"), -1))
+    source = sources.get(last, "defaults")
+    expected = check.expected(*values) if callable(check.expected) else check.expected
+    got = []
+    for key, value in zip(check.keys, values, strict=True):
+        origin = sources.get(key, "defaults")
+        got.append(f"{key} {show(value)}" + ("" if origin == source else f" from {origin}"))
+    return UserError(source, check.blame or last, f"{expected} (here {', '.join(got)})")
 
 
 def build_run_config(tree: dict[str, Any]) -> RunConfig:

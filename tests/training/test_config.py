@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
 
 from tests.training.conftest import EXPERIMENTS, REQUIRED_KEYS, write_study
+from training import config as config_module
+from training.config import CROSS_CHECKS, SECTIONS, CrossCheck
 from training.errors import UserError
 from training.profiles import PROFILES, pick_profile
 from training.study import load_study, locate, resolve
@@ -65,9 +68,9 @@ def test_required_top_level_keys_and_shared_noise_seed() -> None:
 def test_cpu_profile_records_what_it_changed() -> None:
     config = _resolve("v3", profile=pick_profile("auto", "cpu"))
     assert config.profile.name == "cpu"
-    assert config.profile.changed["train.epochs"] == [400, 36]
+    assert config.profile.changed["train.epochs"] == [400, 48]
     assert config.profile.changed["dataset.image_size"] == [64, 32]
-    assert config.dataset.image_size == 32 and config.train.epochs == 36
+    assert config.dataset.image_size == 32 and config.train.epochs == 48
     assert config.loss.real_label_range == [0.7, 1.0]  # the method is never changed
     assert pick_profile("auto", "cuda").name == "full"
 
@@ -154,3 +157,225 @@ def test_study_errors(tmp_path: Path) -> None:
     folder = write_study(tmp_path / "s", "s", {"study": "versions: [v1, v7]\n", "v1": ""})
     with pytest.raises(UserError, match="v7"):
         load_study(folder)
+
+
+# --------------------------------------------------------------------------- bad inputs (issue 11)
+
+
+def _study_error(tmp_path: Path, study: str, overrides=(), profile=FULL) -> UserError:
+    """Resolve v1 of a one-version study whose study.yaml is `study`; return the UserError."""
+    folder = write_study(tmp_path / "s", "s", {"study": study, "v1": "title: one\n"})
+    with pytest.raises(UserError) as caught:
+        resolve(load_study(folder), "v1", profile, list(overrides))
+    return caught.value
+
+
+def test_a_key_written_twice_in_a_section_is_refused_naming_file_line_and_key(
+    tmp_path: Path,
+) -> None:
+    study = "versions: [v1]\ntrain:\n  epochs: 30\n  batch_size: 64\n  epochs: 300\n"
+    error = _study_error(tmp_path, study)
+    assert error.source.endswith("study.yaml") and error.key == "line 5"
+    assert "train.epochs is written twice (first on line 3)" in error.message
+
+
+def test_a_top_level_key_written_twice_in_a_version_file_is_refused(tmp_path: Path) -> None:
+    error = _error(tmp_path, "title: two\nparent: v1\ntitle: deux\n")
+    assert error.source.endswith("v2.yaml") and error.key == "line 3"
+    assert "title is written twice (first on line 1)" in error.message
+
+
+def test_a_yaml_merge_key_may_restate_what_it_merges(tmp_path: Path) -> None:
+    """`<<: *base` then a key of base is YAML's way to override, not a duplicate."""
+    study = (
+        "versions: [v1]\nbase: &base {epochs: 3, batch_size: 8}\n"
+        "train:\n  <<: *base\n  epochs: 4\n"
+    )
+    error = _study_error(tmp_path, study)  # `base` itself is an unknown key, nothing else
+    assert error.key == "base" and "unknown key" in error.message
+
+
+def _float_keys() -> list[str]:
+    """Every section key whose type holds a float (lr, betas, label ranges, dropout, ...)."""
+    keys = []
+    for name, cls in SECTIONS.items():
+        for key, hint in typing.get_type_hints(cls).items():
+            if "float" in str(hint):
+                keys.append(f"{name}.{key}")
+    return keys
+
+
+def _yaml_value(key: str, number: str) -> str:
+    return f"[{number}, 1.0]" if key.endswith(("_range", "_betas")) else number
+
+
+@pytest.mark.parametrize("number", [".inf", "-.inf", ".nan", "1e999"])
+@pytest.mark.parametrize("key", _float_keys())
+def test_an_infinite_or_nan_number_in_a_study_file_is_refused(
+    tmp_path: Path, key: str, number: str
+) -> None:
+    section, leaf = key.split(".")
+    value = _yaml_value(key, number)
+    error = _study_error(tmp_path, f"versions: [v1]\n{section}:\n  {leaf}: {value}\n")
+    assert error.source.endswith("study.yaml") and error.key == key
+    assert "expected a finite number" in error.message
+
+
+@pytest.mark.parametrize("number", [".inf", "-.inf", ".nan"])
+@pytest.mark.parametrize("key", ["optim.lr", "loss.real_label_range", "optim.g_betas"])
+def test_an_infinite_or_nan_number_given_with_set_is_refused(
+    tmp_path: Path, key: str, number: str
+) -> None:
+    error = _error(tmp_path, "title: two\n", overrides=[f"{key}={_yaml_value(key, number)}"])
+    assert (error.source, error.key) == ("--set", key)
+    assert "expected a finite number" in error.message
+
+
+def test_the_float_keys_cover_every_kind_of_float_setting() -> None:
+    keys = _float_keys()
+    assert {"optim.lr", "optim.g_lr", "optim.d_betas", "loss.fake_label_range"} <= set(keys)
+    assert {"model.d_dropout", "loss.clip_value", "loss.gp_weight", "loss.drift"} <= set(keys)
+    assert "train.epochs" not in keys
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("model.z_dim", "0", "[1, 2048]"),
+        ("model.z_dim", "100000", "[1, 2048]"),
+        ("model.g_features", "4096", "[1, 1024]"),
+        ("dataset.count", "0", "[1, 1000000]"),
+        ("dataset.count", "60000000", "[1, 1000000]"),
+        ("dataset.seed", "-1", "[0, 4294967295]"),
+        ("train.epochs", "0", "[1, 100000]"),
+        ("train.batch_size", "1", "BatchNorm needs two images"),
+        ("optim.lr", "5", "(0, 1]"),
+        ("optim.d_lr", "0", "(0, 1]"),
+        ("loss.n_critic", "0", "[1, 100]"),
+        ("loss.flip_prob", "0.5", "[0, 0.5)"),
+    ],
+)
+def test_an_out_of_range_number_is_refused_naming_file_and_range(
+    tmp_path: Path, key: str, value: str, expected: str
+) -> None:
+    section, leaf = key.split(".")
+    error = _study_error(tmp_path, f"versions: [v1]\n{section}:\n  {leaf}: {value}\n")
+    assert error.source.endswith("study.yaml") and error.key == key
+    assert expected in error.message
+
+
+def test_a_seed_out_of_range_is_refused(tmp_path: Path) -> None:
+    error = _study_error(tmp_path, "versions: [v1]\nseed: 4294967296\n")
+    assert error.key == "seed" and "[0, 4294967295]" in error.message
+    error = _error(tmp_path, "title: two\n", overrides=["seed=-3"])
+    assert (error.source, error.key) == ("--set", "seed")
+
+
+@pytest.mark.parametrize("profile", ["full", "cpu", "smoke"])
+def test_an_image_size_only_the_cpu_profile_would_fix_is_refused_whatever_the_profile(
+    tmp_path: Path, profile: str
+) -> None:
+    """48 px is capped to 32 by the cpu profile, but the recipe itself cannot run."""
+    error = _study_error(
+        tmp_path, "versions: [v1]\ndataset:\n  image_size: 48\n", profile=PROFILES[profile]
+    )
+    assert error.source.endswith("study.yaml") and error.key == "dataset.image_size"
+    assert "got 48" in error.message
+
+
+def test_a_bad_value_from_set_is_refused_after_the_profile(tmp_path: Path) -> None:
+    error = _error(tmp_path, "title: two\n", overrides=["dataset.image_size=48"])
+    assert (error.source, error.key) == ("--set", "dataset.image_size")
+
+
+# --------------------------------------------------------------------------- cross-key checks
+
+
+@pytest.mark.parametrize("kind", ["folder", "mnist", "svhn", "cifar10"])
+def test_a_dataset_kind_that_reads_files_without_a_path_is_refused(
+    tmp_path: Path, kind: str
+) -> None:
+    error = _study_error(tmp_path, f"versions: [v1]\ndataset: {{kind: {kind}}}\n")
+    assert error.source.endswith("study.yaml") and error.key == "dataset.path"
+    assert f"dataset.kind {kind} reads files" in error.message
+    assert "dataset.path null from defaults" in error.message
+
+
+def test_tf_tutorial_nets_at_64_px_are_refused_and_at_28_accepted(tmp_path: Path) -> None:
+    error = _study_error(tmp_path, "versions: [v1]\nmodel: {arch: tf_tutorial}\n")
+    assert error.key == "model.arch" and "28 or 32 px" in error.message
+    folder = write_study(
+        tmp_path / "ok", "ok",
+        {"study": "versions: [v1]\nmodel: {arch: tf_tutorial}\ndataset: {image_size: 28}\n",
+         "v1": ""},
+    )
+    assert resolve(load_study(folder), "v1", FULL, []).dataset.image_size == 28
+
+
+def test_wgan_gp_with_a_batchnorm_critic_is_refused(tmp_path: Path) -> None:
+    error = _study_error(tmp_path, "versions: [v1]\nloss: {name: wgan-gp}\n")
+    assert error.source.endswith("study.yaml") and error.key == "loss.name"
+    assert "layer, instance or none" in error.message
+    folder = write_study(
+        tmp_path / "ok", "ok",
+        {"study": "versions: [v1]\nloss: {name: wgan-gp}\nmodel: {d_norm: layer}\n", "v1": ""},
+    )
+    assert resolve(load_study(folder), "v1", FULL, []).model.d_norm == "layer"
+
+
+def test_a_cross_key_error_names_the_layer_that_set_a_value_last(tmp_path: Path) -> None:
+    """wgan-gp in study.yaml, BatchNorm put back by v2.yaml: the error points at v2.yaml."""
+    folder = write_study(
+        tmp_path / "s", "s",
+        {"study": "versions: [v1, v2]\nloss: {name: wgan-gp}\nmodel: {d_norm: none}\n",
+         "v1": "", "v2": "parent: v1\nmodel: {d_norm: batch}\n"},
+    )
+    with pytest.raises(UserError) as caught:
+        resolve(load_study(folder), "v2", FULL, [])
+    assert caught.value.source.endswith("v2.yaml") and caught.value.key == "model.d_norm"
+    assert "loss.name 'wgan-gp' from" in caught.value.message
+    error = _error(tmp_path, "title: two\n", overrides=["loss.name=wgan-gp"])
+    assert (error.source, error.key) == ("--set", "loss.name")
+
+
+@pytest.mark.parametrize("betas", ["[0.5]", "[0.5, 0.9, 0.99]", "0.5"])
+def test_optimizer_betas_that_are_not_a_pair_are_refused(tmp_path: Path, betas: str) -> None:
+    error = _study_error(tmp_path, f"versions: [v1]\noptim:\n  g_betas: {betas}\n")
+    assert error.key == "optim.g_betas"
+    assert "a pair of numbers [beta1, beta2] or null" in error.message
+
+
+def test_betas_for_an_rmsprop_network_are_refused(tmp_path: Path) -> None:
+    error = _study_error(
+        tmp_path, "versions: [v1]\noptim: {d_name: rmsprop, d_betas: [0.5, 0.9]}\n"
+    )
+    assert error.key == "optim.d_betas" and "rmsprop has no betas" in error.message
+
+
+def test_a_dataset_smaller_than_one_batch_is_refused(tmp_path: Path) -> None:
+    error = _study_error(tmp_path, "versions: [v1]\ndataset: {count: 100}\n")
+    assert error.key in ("dataset.count", "train.batch_size")
+    assert "dataset.count 100" in error.message and "train.batch_size 128" in error.message
+    # after the profile, the values used count: the smoke profile's 48 images, a batch of 64
+    folder = write_study(tmp_path / "ok", "ok", {"study": "versions: [v1]\n", "v1": ""})
+    with pytest.raises(UserError) as caught:
+        resolve(load_study(folder), "v1", PROFILES["smoke"], ["train.batch_size=64"])
+    assert (caught.value.source, caught.value.key) == ("--set", "train.batch_size")
+    assert "dataset.count 48 from --profile smoke" in caught.value.message
+
+
+def test_a_new_cross_key_check_is_one_entry_and_runs_on_recipe_and_used_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook the networks' size rule will use: one CrossCheck appended to the list."""
+    rule = CrossCheck(
+        ("model.arch", "dataset.image_size"),
+        lambda arch, size: arch != "dcgan" or size != 16,
+        lambda arch, size: f"{arch} cannot make {size} px images",
+    )
+    monkeypatch.setattr(config_module, "CROSS_CHECKS", [*CROSS_CHECKS, rule])
+    error = _study_error(tmp_path, "versions: [v1]\ndataset: {image_size: 16}\n")
+    assert error.source.endswith("study.yaml") and error.key == "dataset.image_size"
+    assert error.message.startswith("dcgan cannot make 16 px images (here model.arch 'dcgan'")
+    error = _error(tmp_path, "title: two\n", overrides=["dataset.image_size=16"])
+    assert (error.source, error.key) == ("--set", "dataset.image_size")
