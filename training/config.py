@@ -305,6 +305,13 @@ class CrossCheck:
     blame: str | None = None
 
 
+def _size_problem(arch: str, size: int) -> str | None:
+    """What training.nets says of `arch` making `size` px images (None: it can)."""
+    from training.nets import image_size_problem  # nets imports this module
+
+    return image_size_problem(ModelConfig(arch=arch), DatasetConfig(image_size=size))
+
+
 def _betas_need_adam(side: str) -> CrossCheck:
     return CrossCheck(
         ("optim.name", f"optim.{side}_name", f"optim.{side}_betas"),
@@ -332,8 +339,8 @@ CROSS_CHECKS: list[CrossCheck] = [
     ),
     CrossCheck(
         ("model.arch", "dataset.image_size"),
-        lambda arch, size: arch != "tf_tutorial" or size in (28, 32),
-        "model.arch tf_tutorial makes 28 or 32 px images: set dataset.image_size to 28 or 32",
+        lambda arch, size: _size_problem(arch, size) is None,
+        lambda arch, size: f"{_size_problem(arch, size)}: set dataset.image_size to one of those",
     ),
     CrossCheck(
         ("loss.name", "model.d_norm"),
