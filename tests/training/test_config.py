@@ -303,7 +303,7 @@ def test_a_dataset_kind_that_reads_files_without_a_path_is_refused(
 
 def test_tf_tutorial_nets_at_64_px_are_refused_and_at_28_accepted(tmp_path: Path) -> None:
     error = _study_error(tmp_path, "versions: [v1]\nmodel: {arch: tf_tutorial}\n")
-    assert error.key == "model.arch" and "28 or 32 px" in error.message
+    assert error.key == "model.arch" and "tf_tutorial makes 28, 32 px images, not 64" in error.message
     folder = write_study(
         tmp_path / "ok", "ok",
         {"study": "versions: [v1]\nmodel: {arch: tf_tutorial}\ndataset: {image_size: 28}\n",
@@ -379,3 +379,17 @@ def test_a_new_cross_key_check_is_one_entry_and_runs_on_recipe_and_used_values(
     assert error.message.startswith("dcgan cannot make 16 px images (here model.arch 'dcgan'")
     error = _error(tmp_path, "title: two\n", overrides=["dataset.image_size=16"])
     assert (error.source, error.key) == ("--set", "dataset.image_size")
+
+
+def test_an_arch_that_cannot_make_the_recipe_size_is_refused_whatever_the_profile(
+    tmp_path: Path,
+) -> None:
+    """linear nets stop at 64 px: a 128 px recipe fails even where the cpu profile caps to 32."""
+    folder = write_study(
+        tmp_path / "s", "s",
+        {"study": "versions: [v1]\nmodel: {arch: linear}\ndataset: {image_size: 128}\n",
+         "v1": ""},
+    )
+    for profile in (FULL, pick_profile("cpu", "cpu")):
+        with pytest.raises(UserError, match="linear makes 16, 28, 32, 64 px images, not 128"):
+            resolve(load_study(folder), "v1", profile, [])
