@@ -12,6 +12,7 @@ into a temporary folder that is swapped in when complete.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,8 +86,6 @@ def _run_folders(runs_dir: Path, study: str, log: Callable[[str], None]) -> list
 
 
 def _status(folder: Path) -> str:
-    import json
-
     try:
         return str(json.loads((folder / runformat.SUMMARY).read_text()).get("status"))
     except (OSError, ValueError, AttributeError):

@@ -5,9 +5,10 @@ when every page and asset is there, so an error never leaves a half-built site: 
 previous `_site/` stays as it was.
 
 It only ever replaces a folder it made: every build carries a marker file
-(`.ganreport-site`), and `check_build_paths` refuses, before anything is read, an output
-folder that lacks it and is not empty, a file, or a path that is, holds or lies inside
-the sources or the runs. Built files end up 0644 and folders 0755, whatever mkdtemp did.
+(`.ganreport-site`), and `check_build_paths` refuses, before the build writes anything, an
+output folder that lacks it and is not empty, a file, or a path that is, holds or lies
+inside the sources or the runs. Built files end up 0644 and folders 0755, whatever mkdtemp
+did, and every page gets the site's Content-Security-Policy as it is written.
 """
 
 from __future__ import annotations
@@ -49,12 +50,12 @@ MATHJAX_SITE_DIR = "assets/mathjax"
 
 def check_build_paths(src_dir: Path, runs_dir: Path, out_dir: Path, cache_dir: Path, *,
                       allow_empty: bool = False) -> None:
-    """Refuse, before reading or writing anything, a build that could destroy what ganreport
+    """Refuse, before the build writes anything, one that could destroy what ganreport
     did not make, or that could only fail later with a traceback."""
     check_runs_folder(runs_dir, allow_empty=allow_empty)
     protected = {"--src": src_dir, "--runs": runs_dir}
     check_replaceable(out_dir, "--out", SITE_MARKER, protected)
-    check_writable_folder(cache_dir, "--cache", protected)
+    check_writable_folder(cache_dir, "--cache", {**protected, "--out": out_dir})
 
 
 def check_runs_folder(runs_dir: Path, *, allow_empty: bool = False) -> None:
@@ -82,6 +83,9 @@ def check_replaceable(path: Path, option: str, marker: str,
     if path.exists() and not path.is_dir():
         raise UserError(f"{option} {path}: is a file; expected a folder ganreport may "
                         "create and replace (nothing was changed)")
+    if (path / ".git").exists():
+        raise UserError(f"{option} {path}: holds a git repository (.git); ganreport never "
+                        "replaces one: expected another folder (to publish: ganreport publish)")
     if path.is_dir() and not may_replace(path, marker):
         raise UserError(f"{option} {path}: a folder that ganreport did not make (no {marker} "
                         "inside) and not empty; expected a new or empty folder, or one it "
@@ -92,8 +96,11 @@ def check_replaceable(path: Path, option: str, marker: str,
 
 
 def may_replace(folder: Path, marker: str) -> bool:
-    """Empty, marked by ganreport, or (for sites) built before markers existed."""
+    """Empty, marked by ganreport, or (for sites) built before markers existed; never a
+    folder that holds a git repository (someone's hand-made gh-pages checkout)."""
     folder = Path(folder)
+    if (folder / ".git").exists():
+        return False
     if (folder / marker).is_file() or not any(folder.iterdir()):
         return True
     return marker == SITE_MARKER and all((folder / name).is_file() for name in LEGACY_SITE_FILES)

@@ -168,6 +168,17 @@ def test_build_over_a_site_built_before_markers_existed_works(root, capsys):
     assert (old / SITE_MARKER).is_file()
 
 
+def test_build_out_at_a_site_i_made_a_git_repository_of_refuses(root, capsys):
+    """The old README said: push the contents of _site/ to gh-pages; some did it in place."""
+    assert ganreport(capsys, *build_args(root))[0] == 0
+    git = root / "_site/.git"
+    git.mkdir()
+    (git / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    code, _, err = ganreport(capsys, *build_args(root))
+    assert_one_line_error(code, err, "holds a git repository")
+    assert (git / "HEAD").is_file()
+
+
 def test_built_site_is_readable_by_a_web_server(root, capsys):
     """0644 files and 0755 folders, not mkdtemp's 0700, whatever the sources' modes were."""
     os.chmod(root / "site_src/assets/photo.png", 0o600)
@@ -227,6 +238,11 @@ def test_build_cache_path_that_is_a_file_is_one_line(root, capsys):
 def test_build_cache_inside_site_src_refuses(root, capsys):
     code, _, err = ganreport(capsys, *build_args(root, cache=root / "site_src/cache"))
     assert_one_line_error(code, err, "--cache", "lies inside the --src folder")
+
+
+def test_build_cache_inside_the_site_it_replaces_refuses(root, capsys):
+    code, _, err = ganreport(capsys, *build_args(root, cache=root / "_site/cache"))
+    assert_one_line_error(code, err, "--cache", "lies inside the --out folder")
 
 
 @pytest.mark.parametrize("baseurl", ['/my"repo', "/a<b", "/a>b", "/my repo", "/a\tb", "/a?b"])

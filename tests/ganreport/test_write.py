@@ -105,6 +105,7 @@ def test_swap_in_never_replaces_a_folder_it_did_not_make(tmp_path):
     ({write.SITE_MARKER: ""}, True),
     ({".nojekyll": "", "assets/mathjax/es5/tex-chtml.js": "x"}, True),  # built before markers
     ({".nojekyll": ""}, False),
+    ({write.SITE_MARKER: "", ".git/HEAD": "ref: refs/heads/gh-pages"}, False),
     ({"notes.txt": "mine"}, False),
 ])
 def test_may_replace(tmp_path, contents, replaceable):
