@@ -67,7 +67,7 @@ def check_runs_folder(runs_dir: Path, *, allow_empty: bool = False) -> None:
                         "(runs/<study>/<version>/), e.g. --runs runs; train first: make train")
     if not allow_empty and not any(runs_dir.glob(f"*/*/{CONFIG}")):
         raise UserError(f"--runs {runs_dir}: no runs found (no <study>/<version>/{CONFIG}); "
-                        "the existing site was kept. Train first (make train), or pass "
+                        "nothing was changed. Train first (make train), or pass "
                         "--allow-empty to build a site without runs")
 
 
