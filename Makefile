@@ -14,7 +14,7 @@ TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
 BASEURL_ARG := $(if $(BASEURL),--baseurl $(BASEURL),)
 
-.PHONY: all train site serve test lint bench clean venv
+.PHONY: all train site serve publish test lint bench clean venv
 
 all: train site
 
@@ -35,6 +35,11 @@ site: $(VENV)/.installed
 
 serve: $(VENV)/.installed
 	$(PY) -m ganreport serve --src site_src --runs $(RUNS) --out $(SITE) --port $(PORT) $(BASEURL_ARG)
+
+# Build with the configured baseurl (or BASEURL=) and commit _site/ to the gh-pages branch;
+# `make publish PUBLISH_ARGS=--push` also pushes it (never forced).
+publish: $(VENV)/.installed
+	$(PY) -m ganreport publish --src site_src --runs $(RUNS) --out $(SITE) $(BASEURL_ARG) $(PUBLISH_ARGS)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

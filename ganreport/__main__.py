@@ -1,4 +1,4 @@
-"""Command line: `ganreport train | build | serve | bench`.
+"""Command line: `ganreport train | build | serve | publish | export | bench`.
 
 Mistakes a user can fix (UserError) print as one `error: ...` line and exit with 2;
 anything else is a bug and keeps its traceback. `train` and `serve` are imported only
@@ -31,6 +31,11 @@ def _site_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseurl", default=None,
                         help="path the site is served under, e.g. /my-repo (overrides "
                              "baseurl in _config.yml)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="figure cache folder (default: .cache/site beside --out)")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="build even when --runs holds no runs (replaces the site with "
+                             "one that has no versions)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -43,14 +48,46 @@ def make_parser() -> argparse.ArgumentParser:
                         help="train a study (arguments go to the training CLI)")
     build = commands.add_parser("build", help="build the site into _site/")
     _site_arguments(build)
-    build.add_argument("--cache", type=Path, default=None,
-                       help="figure cache folder (default: .cache/site beside --out)")
     serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _site_arguments(serve)
-    serve.add_argument("--port", type=int, default=4000)
+    serve.add_argument("--port", default="4000", help="port to listen on, 1-65535 (default 4000)")
     serve.add_argument("--host", default="127.0.0.1")
+    publish = commands.add_parser(
+        "publish", help="build and commit _site/ to the gh-pages branch (push with --push)")
+    _site_arguments(publish)
+    _publish_arguments(publish)
+    export = commands.add_parser(
+        "export", help="write a light bundle of a study (no checkpoints), small enough to commit")
+    export.add_argument("study", help="the study folder under --runs, e.g. abstract")
+    export.add_argument("--runs", type=Path, default=Path("runs"),
+                        help="folder of run folders (default: runs)")
+    export.add_argument("--out", type=Path, default=None,
+                        help="bundle folder (default: bundles/STUDY); build from it with "
+                             "--runs bundles")
     commands.add_parser("bench", add_help=False, help="measure build speed (--train: training too)")
     return parser
+
+
+def _publish_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--branch", default="gh-pages",
+                        help="branch that receives the site (default: gh-pages)")
+    parser.add_argument("--remote", default="origin",
+                        help="remote to push to with --push (default: origin)")
+    parser.add_argument("--push", action="store_true",
+                        help="push the branch after committing (never forced)")
+    parser.add_argument("--force", action="store_true",
+                        help="commit on top of a branch whose last commit ganreport did not "
+                             "write (its history is kept)")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise UserError(f"--port: {text!r}: expected a port number from 1 to 65535")
+    return port
 
 
 def _train(rest: list[str]) -> int:
@@ -62,16 +99,37 @@ def _train(rest: list[str]) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache, log=_log)
+    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache, log=_log,
+          allow_empty=args.allow_empty)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    result = serve(args.src, args.runs, args.out, baseurl=args.baseurl, port=args.port,
-                   host=args.host)
+    result = serve(args.src, args.runs, args.out, baseurl=args.baseurl, port=_port(args.port),
+                   host=args.host, cache_dir=args.cache, allow_empty=args.allow_empty, log=_log)
     return int(result or 0)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    publish(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache,
+            allow_empty=args.allow_empty, branch=args.branch, remote=args.remote,
+            push=args.push, force=args.force, log=_log)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    out = args.out if args.out is not None else Path("bundles") / args.study
+    export(args.study, args.runs, out, log=_log)
+    return 0
+
+
+COMMANDS = {"build": _build, "serve": _serve, "publish": _publish, "export": _export}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,9 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return bench_main(argv[1:])
         args = make_parser().parse_args(argv)
-        if args.command == "build":
-            return _build(args)
-        return _serve(args)
+        return COMMANDS[args.command](args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

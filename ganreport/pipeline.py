@@ -82,12 +82,15 @@ def build(
     baseurl: str | None = None,
     cache_dir: Path | None = None,
     log: Callable[[str], None] = print,
+    allow_empty: bool = False,
 ) -> BuildResult:
     """Build the site into `out_dir`; on any error the previous `out_dir` is left intact."""
     started = time.perf_counter()
     sources = read_site_sources(Path(src_dir))
     settings = load_settings(sources.config, src_dir=Path(src_dir), runs_dir=Path(runs_dir),
                              out_dir=Path(out_dir), baseurl=baseurl, cache_dir=cache_dir)
+    write.check_build_paths(settings.src_dir, settings.runs_dir, settings.out_dir,
+                            settings.cache_dir, allow_empty=allow_empty)
     study = read_study(settings.runs_dir, choose_study(settings.runs_dir, settings.study))
     write.remove_stale_temp_dirs(settings.out_dir)
     site_dir = write.make_temp_dir(settings.out_dir)
@@ -118,7 +121,7 @@ def _start(settings: Settings, sources: SiteSources, study: Study, site_dir: Pat
                       settings.smoothing, settings.baseurl)
     return _Build(settings=settings, sources=sources, study=study, site_dir=site_dir,
                   figures=figures, environment=environment, colours=colours,
-                  warnings=list(study.warnings))
+                  warnings=[*sources.warnings, *study.warnings])
 
 
 def _write_everything(state: _Build) -> None:
@@ -180,7 +183,8 @@ def _study_title(study: Study) -> str:
 def _emit(state: _Build, output_path: str, template: str, context: dict[str, Any],
           owner: str) -> None:
     write.check_claimed(state.claimed, output_path, owner)
-    write.write_page(state.site_dir, output_path, render(state.environment, template, context))
+    write.write_page(state.site_dir, output_path, render(state.environment, template, context),
+                     state.warnings)
     state.pages.append(context["page"]["url"])
 
 

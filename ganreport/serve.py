@@ -39,7 +39,9 @@ def site_baseurl(src: Path, baseurl: str | None) -> str:
     Read and normalised by the build's own functions, so preview and build cannot disagree.
     """
     config = read_config(Path(src) / "_config.yml")
-    return normalise_baseurl(config.get("baseurl") if baseurl is None else baseurl)
+    if baseurl is not None:
+        return normalise_baseurl(baseurl, "--baseurl")
+    return normalise_baseurl(config.get("baseurl"), f"{Path(src) / '_config.yml'}: baseurl")
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -134,14 +136,17 @@ def make_handler(out_dir: Path, baseurl: str | None, *, quiet: bool = True) -> t
 
 
 def _make_server(out_dir: Path, baseurl: str | None, host: str, port: int, quiet: bool):
+    if not 0 <= port <= 65535:  # 0: any free port (tests); the CLI asks for 1-65535
+        raise UserError(f"--port: {port}: expected a port number from 1 to 65535")
     handler = make_handler(out_dir, baseurl, quiet=quiet)
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as error:
-        raise UserError(
-            f"cannot listen on {host}:{port} ({error.strerror}); try another port, "
-            f"e.g. `make serve PORT={port + 1}`"
-        ) from error
+        reason = error.strerror or str(error)
+        hint = f"try another port, e.g. `make serve PORT={port + 1}`" if port < 65535 else \
+            "try another port"
+        raise UserError(f"--port: {port}: cannot listen on {host}:{port} ({reason}); "
+                        f"{hint}") from None
     server.daemon_threads = True
     return server
 
@@ -293,18 +298,27 @@ def serve(
     stop: threading.Event | None = None,
     interval: float = POLL_SECONDS,
     log: Callable[[str], None] = print,
+    allow_empty: bool = False,
 ) -> int:
-    """Build, serve under the baseurl and rebuild on change until Ctrl-C (or `stop`); 0."""
+    """Build, serve under the baseurl and rebuild on change until Ctrl-C (or `stop`); 0.
+
+    The port is taken before the first build, so a port in use fails at once.
+    """
     from ganreport.pipeline import build  # lazily: the handler is usable without it
 
     src, runs, out = Path(src), Path(runs), Path(out)
     prefix = site_baseurl(src, baseurl)
 
     def rebuild() -> object:
-        return build(src, runs, out, baseurl=baseurl, cache_dir=cache_dir, log=log)
+        return build(src, runs, out, baseurl=baseurl, cache_dir=cache_dir, log=log,
+                     allow_empty=allow_empty)
 
-    rebuild()
     server = _make_server(out, prefix, host, port, quiet=True)
+    try:
+        rebuild()
+    except BaseException:
+        server.server_close()
+        raise
     watch = default_watch_paths(src, runs)
     rebuilder = Rebuilder(rebuild, watch, skip=[out], interval=interval, log=log)
     log(f"Serving {_url(server, prefix)}  (watching {', '.join(map(str, watch))}; Ctrl-C stops)")

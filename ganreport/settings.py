@@ -6,6 +6,7 @@ config file or the command line itself (Pelican's habit, without its mutable dic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,16 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def normalise_baseurl(value: object) -> str:
-    """'' or '/x' (no trailing slash), so `baseurl + '/path/'` is always right."""
+# Characters that would end an HTML attribute, open a tag, or stop being a URL path: the
+# baseurl is spliced into already-escaped HTML (root links, figure URLs), so it must be inert.
+BASEURL_FORBIDDEN = re.compile(r"[\"'<>`\\?#\s\x00-\x1f\x7f]")
+
+
+def normalise_baseurl(value: object, where: str = "baseurl") -> str:
+    """'' or '/x' (no trailing slash), so `baseurl + '/path/'` is always right.
+
+    `where` names the source in errors: "--baseurl" or "site_src/_config.yml: baseurl".
+    """
     if value is None:
         return ""
     text = str(value).strip()
@@ -50,8 +59,14 @@ def normalise_baseurl(value: object) -> str:
         return ""
     if "://" in text or text.startswith("//"):
         raise UserError(
-            f"baseurl must be a path like /my-repo, not a full URL: {text!r} "
+            f"{where}: {text!r}: expected a path like /my-repo, not a full URL "
             "(put the host in `url` in _config.yml)"
+        )
+    bad = BASEURL_FORBIDDEN.search(text)
+    if bad:
+        raise UserError(
+            f"{where}: {text!r}: expected a path like /my-repo; {bad.group()!r} is not allowed "
+            "(no quotes, <, >, backslashes, ?, # or whitespace)"
         )
     return "/" + text.strip("/")
 
@@ -77,8 +92,9 @@ def load_settings(
 ) -> Settings:
     """Merge defaults, `_config.yml` (already parsed) and overrides (None = not given)."""
     merged = {**DEFAULTS, **(site_config or {})}
+    baseurl_source = f"{Path(src_dir) / '_config.yml'}: baseurl"
     if baseurl is not None:
-        merged["baseurl"] = baseurl
+        merged["baseurl"], baseurl_source = baseurl, "--baseurl"
     known = set(DEFAULTS)
     study = merged["study"]
     return Settings(
@@ -89,7 +105,7 @@ def load_settings(
         title=str(merged["title"] or DEFAULTS["title"]),
         description=str(merged["description"] or ""),
         url=str(merged["url"] or "").rstrip("/"),
-        baseurl=normalise_baseurl(merged["baseurl"]),
+        baseurl=normalise_baseurl(merged["baseurl"], baseurl_source),
         author=str(merged["author"] or ""),
         study=str(study) if study not in (None, "") else None,
         smoothing=_smoothing(merged["smoothing"]),

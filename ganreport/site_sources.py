@@ -74,6 +74,7 @@ class SiteSources:
     config: dict
     pages: list[Page]
     static_files: list[Path]
+    warnings: list[str] = field(default_factory=list)  # e.g. symbolic links skipped
 
 
 def read_site_sources(src: Path | str) -> SiteSources:
@@ -84,7 +85,8 @@ def read_site_sources(src: Path | str) -> SiteSources:
     config = read_config(src / "_config.yml")
     pages: list[Page] = []
     static_files: list[Path] = []
-    for relative in _site_files(src, config):
+    warnings: list[str] = []
+    for relative in _site_files(src, config, warnings):
         path = src / relative
         if _is_page(path):
             page = read_page(path, relative.as_posix(), config)
@@ -93,7 +95,7 @@ def read_site_sources(src: Path | str) -> SiteSources:
         else:
             static_files.append(relative)
     _check_unique_outputs(pages, static_files)
-    return SiteSources(config=config, pages=pages, static_files=static_files)
+    return SiteSources(config=config, pages=pages, static_files=static_files, warnings=warnings)
 
 
 def read_config(path: Path) -> dict:
@@ -119,8 +121,12 @@ def _read_text(path: Path) -> str:
         raise UserError(f"{path}: not UTF-8 text ({error.reason}); save it as UTF-8") from None
 
 
-def _site_files(src: Path, config: dict) -> list[Path]:
-    """All files under ``src`` that belong to the site, sorted, as paths relative to ``src``."""
+def _site_files(src: Path, config: dict, warnings: list[str]) -> list[Path]:
+    """All files under ``src`` that belong to the site, sorted, as paths relative to ``src``.
+
+    A symbolic link that leads out of ``src`` (or nowhere) is skipped with a warning, never
+    followed: a page or static file is only ever read from inside the source folder.
+    """
     where = src / "_config.yml"
     exclude = [*DEFAULT_EXCLUDE, *_string_list(config, "exclude", where)]
     include = _string_list(config, "include", where)
@@ -130,13 +136,31 @@ def _site_files(src: Path, config: dict) -> list[Path]:
         # Prune in place so that .git/, _site/ and node_modules/ are never walked.
         dir_names[:] = sorted(
             name for name in dir_names if _belongs(relative_folder / name, exclude, include)
+            and _link_stays_inside(src, relative_folder / name, warnings)
         )
         files += [
             relative_folder / name
             for name in file_names
             if _belongs(relative_folder / name, exclude, include)
+            and _link_stays_inside(src, relative_folder / name, warnings)
         ]
     return sorted(files)
+
+
+def _link_stays_inside(src: Path, relative: Path, warnings: list[str]) -> bool:
+    """True for a plain file or folder, or a symbolic link to something inside ``src``."""
+    path = src / relative
+    if not path.is_symlink():
+        return True
+    target = path.resolve()
+    if not path.exists():
+        problem = "points to nothing"
+    elif target != src.resolve() and src.resolve() not in target.parents:
+        problem = f"points outside {src} (to {target})"
+    else:
+        return True
+    warnings.append(f"{path}: symbolic link {problem}; skipped, not followed")
+    return False
 
 
 def _string_list(config: dict, key: str, where: Path) -> list[str]:
