@@ -105,13 +105,11 @@ def find_divergence(rows: list[Row], loss: str, bins: int = BINS) -> list[Findin
     steps, epochs = row_span(rows, first, last)
     g_start, g_end = binned(loss_g, bins)[0][[start, -1]]
     d_start, d_end = binned(loss_d, bins)[0][[start, -1]]
-    widening = numbers["rise"] > 0
-    who = "G is losing: its loss" if widening else "D is losing: G's loss"
+    direction = "rose" if numbers["rise"] > 0 else "fell"
     sentence = (f"From step {steps[0]}" + (f" ({epochs_text(epochs)})" if epochs else "")
-                + f" to the end, the gap between G's and D's losses "
-                f"{'widened' if widening else 'narrowed'} steadily by {fmt(abs(numbers['rise']))}"
-                f" ({who} went from {fmt(g_start)} to {fmt(g_end)}, D's from {fmt(d_start)} "
-                f"to {fmt(d_end)}) and did not settle.")
+                + f", G's loss went from {fmt(g_start)} to {fmt(g_end)} and D's from "
+                f"{fmt(d_start)} to {fmt(d_end)}: the gap between them {direction} steadily "
+                f"by {fmt(abs(numbers['rise']))} and had not settled by the end of the run.")
     evidence = {**numbers, "loss_g_start": float(g_start), "loss_g_end": float(g_end),
                 "loss_d_start": float(d_start), "loss_d_end": float(d_end), "bins": bins}
     return [Finding("divergence", "warning", steps, epochs, evidence, sentence, "loss_g")]
