@@ -71,3 +71,13 @@ def test_mistakes_are_refused(images):
         real_floor(procedural(96, 16).flip(0), reference)
     with pytest.raises(ValueError, match="unknown quality metric 'isc'"):
         prepare_reference(images, Settings(metrics=("isc",)))
+
+
+def test_measuring_leaves_the_training_random_stream_alone(images):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    reference = prepare_reference(images, FAST)
+    measure(procedural(128, 16)[96:], reference)
+    real_floor(images, reference)
+    assert torch.equal(torch.rand(3), expected)
