@@ -15,11 +15,12 @@ import torch
 from training.metrics import Settings, measure, prepare_reference
 from training.metrics import coverage as coverage_metric
 
-from .test_metrics_images import MNIST_DIR, mnist_digits
+from .test_metrics_images import MNIST_DIR, mnist_digits, need_mnist
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    need_mnist()
     cache = tmp_path_factory.mktemp("classifier")
     model, accuracy = coverage_metric.cached_classifier(MNIST_DIR, cache)
     return model, accuracy, cache
@@ -92,6 +93,7 @@ def test_without_mnist_coverage_is_skipped():
 
 
 def test_missing_labels_are_a_clear_skip(tmp_path):
+    need_mnist()
     shutil.copy(MNIST_DIR / "t10k-images-idx3-ubyte.gz", tmp_path)
     settings = Settings(metrics=("coverage",), samples=8, mnist_dir=str(tmp_path),
                         cache_dir=str(tmp_path / "cache"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import pytest
 import torch
 
 from training.data import read_idx_images
@@ -18,6 +19,12 @@ except ImportError:  # pragma: no cover - depends on which side of the merge thi
 MNIST_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
 
 
+def need_mnist() -> None:
+    """Skip (as the other training tests do) where the shared MNIST test set is absent."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the shared MNIST test set is not at {MNIST_DIR.resolve()}")
+
+
 @functools.lru_cache(maxsize=4)
 def procedural(count: int, size: int) -> torch.Tensor:
     """(count, 3, size, size) uint8 abstract-art compositions (seed 7)."""
@@ -27,6 +34,7 @@ def procedural(count: int, size: int) -> torch.Tensor:
 @functools.lru_cache(maxsize=1)
 def mnist_digits() -> torch.Tensor:
     """The 10k MNIST test digits, (10000, 1, 28, 28) uint8."""
+    need_mnist()
     digits = read_idx_images(MNIST_DIR / "t10k-images-idx3-ubyte.gz").copy()
     return torch.from_numpy(digits).unsqueeze(1)
 
@@ -61,4 +69,7 @@ def test_the_degradations_do_what_they_say():
         return (x.float()[..., 1:] - x.float()[..., :-1]).abs().mean()
 
     assert roughness(images) > roughness(blurred(images, 1)) > roughness(blurred(images, 2))
+
+
+def test_the_mnist_digits():
     assert mnist_digits().shape == (10000, 1, 28, 28)
