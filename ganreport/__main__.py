@@ -45,6 +45,11 @@ def make_parser() -> argparse.ArgumentParser:
     _site_arguments(build)
     build.add_argument("--cache", type=Path, default=None,
                        help="figure cache folder (default: .cache/site beside --out)")
+    build.add_argument("--study", dest="studies", action="append", default=None,
+                       metavar="NAME", help="build only this study (repeatable; default: all "
+                                            "studies under --runs)")
+    build.add_argument("--strict", action="store_true",
+                       help="a damaged run folder is an error (exit 2), not a warning")
     serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _site_arguments(serve)
     serve.add_argument("--port", type=int, default=4000)
@@ -62,7 +67,8 @@ def _train(rest: list[str]) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache, log=_log)
+    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache,
+          studies=args.studies, strict=args.strict, log=_log)
     return 0
 
 
