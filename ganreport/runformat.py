@@ -39,6 +39,22 @@ LAST_CHECKPOINT = "checkpoints/last.pt"
 PREVIOUS_CHECKPOINT = "checkpoints/previous.pt"  # the one before last: never torn together
 BEST_CHECKPOINT = "checkpoints/best.pt"
 RUN_FILES = (CONFIG, ENV, METRICS, EPOCHS, QUALITY, EVENTS, SUMMARY, HEARTBEAT)
+# What each path holds and who writes it, for docs/run-format.md (generated from here).
+FILE_DESCRIPTIONS = (
+    (CONFIG, "the fully resolved config: exactly what ran (written first)"),
+    (ENV, "where and how it ran: software, device, commit, command (written first)"),
+    (METRICS, "one JSON object per logged step (appended)"),
+    (EPOCHS, "one JSON object per finished epoch, the means of its steps (appended)"),
+    (QUALITY, "one JSON object per measured epoch: sample-quality metrics (appended)"),
+    (EVENTS, "one JSON object per event: resume, non-finite loss, rollback, stage (appended)"),
+    (SUMMARY, "status and totals, rewritten after every epoch and at the end"),
+    (HEARTBEAT, "pid, hostname and time, rewritten while the training process lives"),
+    ("samples/epoch_NNNN.png", "8x8 grid of G on the study's fixed noise after epoch N"),
+    (REAL_GRID, "8x8 grid of 64 real training images, the same for every version"),
+    (LAST_CHECKPOINT, "torch checkpoint to resume from (the site ignores checkpoints)"),
+    (PREVIOUS_CHECKPOINT, "the checkpoint before last, kept until the next one is whole"),
+    (BEST_CHECKPOINT, "the checkpoint of the best epoch by the study's quality metric"),
+)
 RUN_FOLDERS = (SAMPLES_DIR, CHECKPOINTS_DIR)
 SAMPLE_PREFIX, SAMPLE_SUFFIX = "samples/epoch_", ".png"
 
