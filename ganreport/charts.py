@@ -149,11 +149,17 @@ def _limits(kind: runformat.Kind) -> tuple[float | None, float | None]:
     return (low, high) if low is not None and high is not None else (None, None)
 
 
+# A run whose loss is unknown (damaged config) still shows its losses, labelled plainly.
+UNKNOWN = runformat.Kind("unknown", "value", (None, None))
+PLAIN_LOSSES = (runformat.Quantity("loss_d", "D loss", UNKNOWN, ()),
+                runformat.Quantity("loss_g", "G loss", UNKNOWN, ()))
+
+
 def loss_chart(run: Run, colour: str, smoothing: float, marks: tuple[Mark, ...] = ()
                ) -> Chart | None:
     """D's and G's loss, one panel each, labelled as the run's loss defines them."""
     quantities = runformat.quantities_in_figure(run.loss, runformat.LOSS_FIGURE) if run.loss \
-        else ()
+        else PLAIN_LOSSES
     panels = []
     for quantity in quantities:
         line = _line(run, quantity, colour, smoothing)
@@ -166,7 +172,8 @@ def loss_chart(run: Run, colour: str, smoothing: float, marks: tuple[Mark, ...] 
         title=f"{run.key}: losses (thin: raw, thick: smoothed)",
         xlabel=STEP_LABEL, panels=tuple(panels), marks=marks,
         alt=f"{run.key} discriminator and generator loss per iteration, raw and smoothed",
-        caption=f"{run.key}: D and G loss per iteration ({run.loss}). Thin: raw; thick: "
+        caption=f"{run.key}: D and G loss per iteration ({run.loss or 'loss unknown'}). "
+                "Thin: raw; thick: "
                 f"smoothed (exponential moving average, {smoothing:g}).")
 
 

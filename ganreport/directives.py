@@ -36,7 +36,8 @@ SHOWN_NAMES = 12  # runs listed in an error before "..."
 
 
 class LeftOut(Exception):
-    """The directive names a run of a study that this build leaves out (--study)."""
+    """What the directive names is not in this build: a study left out by --study, or a
+    grid that is damaged. The page shows a note instead, with a warning."""
 
 
 class Directives:
@@ -78,7 +79,7 @@ class Directives:
             return getattr(self, method)(directive.args, directive.options)
         except LeftOut as left_out:
             self.warn(f"{self.source}:{directive.line}: {left_out}; not shown in this build")
-            return Markup('<p class="left-out">{} (left out of this build)</p>\n').format(
+            return Markup('<p class="left-out">{}: not shown in this build.</p>\n').format(
                 str(left_out))
 
     # -- names -> runs -------------------------------------------------------------------------
@@ -153,6 +154,8 @@ class Directives:
             epoch = int(str(text).strip())
         except ValueError:
             raise ValueError(f"epoch must be a number or 'last', got {text!r}") from None
+        if epoch in run.damaged_epochs:
+            raise LeftOut(f"the grid of {run.key} at epoch {epoch} is damaged")
         if epoch not in run.samples:
             existing = ", ".join(str(e) for e in run.sample_epochs)
             raise ValueError(f"run {run.key} has no sample grid for epoch {epoch}; "
@@ -187,7 +190,12 @@ class Directives:
         run = self.one_run(args, "progression STUDY/VERSION [epochs=0,5,10]")
         epochs = None
         if "epochs" in options:
-            epochs = [self.epoch(run, text) for text in options["epochs"].split(",") if text]
+            epochs = []
+            for text in (part for part in options["epochs"].split(",") if part):
+                try:
+                    epochs.append(self.epoch(run, text))
+                except LeftOut as damaged:
+                    self.warn(f"{self.source}: {damaged}; left out of the slider")
         return self.figures.progression_html(run, epochs, self.url)
 
     def _compare_table(self, args, options) -> str:

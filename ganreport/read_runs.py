@@ -59,6 +59,7 @@ class Run:
     real_grid: Grid | None = None  # 64 real training images, when the run has them
     heartbeat: dict[str, Any] | None = None
     damage: tuple[str, ...] = ()  # one line per damaged file: "metrics.jsonl: line 4: ..."
+    damaged_epochs: tuple[int, ...] = ()  # epochs whose grid exists but does not decode
     warnings: tuple[str, ...] = field(default=())  # torn lines: not damage
 
     @property
@@ -71,10 +72,13 @@ class Run:
 
     @property
     def loss(self) -> str | None:
-        """The loss it trained with (`bce` when the config predates loss.name); None if unknown."""
+        """The loss it trained with (`bce` when the config predates loss.name); None when
+        unknown (an unknown name, or a damaged config that cannot say)."""
         section = self.config.get("loss")
-        name = section.get("name", runformat.DEFAULT_LOSS) if isinstance(section, dict) \
-            else runformat.DEFAULT_LOSS
+        name = section.get("name") if isinstance(section, dict) else None
+        if name is None:
+            damaged = any(line.startswith(runformat.CONFIG) for line in self.damage)
+            return None if damaged else runformat.DEFAULT_LOSS
         return name if name in runformat.LOSSES else None
 
     @property
@@ -199,7 +203,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
     quality = reading.rows(runformat.QUALITY, loss)
     heartbeat = reading.mapping(runformat.HEARTBEAT) if (folder / runformat.HEARTBEAT).is_file() \
         else None
-    samples, real_grid = reading.grids()
+    samples, real_grid, damaged_epochs = reading.grids()
     status = derive_status(summary.get("status"), _last_step(summary, metrics), heartbeat,
                            now or Now.real(), folder.parent.name, folder.name)
     if status.state == "unknown" and "status" in summary:
@@ -209,6 +213,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
                format_version=version, config=config, env=env, summary=summary,
                metrics=metrics, epochs=epochs, samples=samples, status=status, quality=quality,
                real_grid=real_grid, heartbeat=heartbeat, damage=tuple(reading.damage),
+               damaged_epochs=damaged_epochs,
                warnings=tuple(reading.warnings))
 
 
@@ -261,9 +266,10 @@ class _Reading:
             self.damaged(name, run_checks.summarise(problems) + " (left out)")
         return rows
 
-    def grids(self) -> tuple[dict[int, Grid], Grid | None]:
-        """The sample grids that decode, by epoch, and the real grid if present."""
-        samples = {}
+    def grids(self) -> tuple[dict[int, Grid], Grid | None, tuple[int, ...]]:
+        """The sample grids that decode, by epoch, the real grid if present, and the epochs
+        whose grid is there but does not decode."""
+        samples, damaged = {}, []
         folder = self.folder / runformat.SAMPLES_DIR
         for path in sorted(folder.iterdir()) if folder.is_dir() else []:
             match = SAMPLE_NAME.match(path.name)
@@ -271,8 +277,11 @@ class _Reading:
                 grid = self._grid(path)
                 if grid is not None:
                     samples[int(match.group(1))] = grid
+                else:
+                    damaged.append(int(match.group(1)))
         real = self.folder / runformat.REAL_GRID
-        return dict(sorted(samples.items())), self._grid(real) if real.is_file() else None
+        real_grid = self._grid(real) if real.is_file() else None
+        return dict(sorted(samples.items())), real_grid, tuple(sorted(damaged))
 
     def _grid(self, path: Path) -> Grid | None:
         try:
@@ -310,8 +319,11 @@ def _parse_lines(lines: list[str], path: Path, warnings: list[str]
 
 
 def _checked_loss(reading: _Reading, config: dict[str, Any]) -> str | None:
+    """The loss the rows were written under; None when the config cannot say (damaged)."""
     section = config.get("loss")
     name = section.get("name") if isinstance(section, dict) else None
+    if name is None and any(line.startswith(runformat.CONFIG) for line in reading.damage):
+        return None
     if name is not None and name not in runformat.LOSSES:
         reading.damaged(runformat.CONFIG, f"loss.name is {run_checks.describe(name)}, expected "
                                           f"one of {', '.join(runformat.LOSSES)}")

@@ -100,7 +100,7 @@ def test_a_study_left_out_by_study_option_shows_a_note(runs_dir, figure_cache):
     warnings: list[str] = []
     handler = _handler(runs_dir, figure_cache, only=["critic"], warnings=warnings)
     html = handler(Directive("loss_plot", ("v1",), {}, 7))
-    assert "left out of this build" in html and "abstract/v1" in html
+    assert "not shown in this build" in html and "abstract/v1" in html
     assert warnings == ["page.md:7: abstract/v1 belongs to a study left out by --study; "
                         "not shown in this build"]
     html = handler(Directive("compare_plot", ("critic/v1", "abstract/v2"), {}, 8))
