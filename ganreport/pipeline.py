@@ -76,9 +76,9 @@ def build(
         log(f"warning: {warning}")
     cache = site.figures.cache
     seconds = time.perf_counter() - started
-    log(f"built {len(planned)} pages of {len(catalog.studies)} studies into {settings.out_dir} "
-        f"in {seconds:.1f} s (figures: {cache.redrawn} drawn, {cache.reused} reused from "
-        f"{settings.cache_dir})")
+    studies = f"{len(catalog.studies)} {'study' if len(catalog.studies) == 1 else 'studies'}"
+    log(f"built {len(planned)} pages of {studies} into {settings.out_dir} in {seconds:.1f} s "
+        f"(figures: {cache.redrawn} drawn, {cache.reused} reused from {settings.cache_dir})")
     return BuildResult(pages=[page.url for page in planned], warnings=site.warnings,
                        seconds=seconds, redrawn=cache.redrawn, reused=cache.reused,
                        damaged=catalog.damage)
