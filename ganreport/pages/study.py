@@ -34,6 +34,7 @@ def render_study(site: Site, study: Study) -> str:
         title=title, url=url, content=content, has_math=has_math, study=study,
         description=str(writeup.meta.get("description") or "") if writeup else "",
         writeup=writeup is not None, runs=runs,
+        has_real=any(run.real_grid is not None for run in runs),
         version_list=figures.version_list_html(runs, page_url),
         latest=figures.latest_beside_real_html(runs, page_url),
         compare_plot=figures.compare_plot(runs))
