@@ -6,15 +6,17 @@ labels, which quantities a version page draws for a loss, their targets and whic
 the compare page overlays all come from `runformat`'s table, never from names in code.
 
 The builders here are pure (runs in, charts out); `plot.draw_chart(chart, path)` draws any
-chart. New figures (quality curves against the real-data floor, stage boundaries, the
-spot where a setback happened) are new builders, or `marks`/`references`/`bands` passed to
-these, not new drawing code.
+chart. New figures are new builders over the same types, not new drawing code: quality
+curves against the real-data floor are `figure_panels(run, runformat.QUALITY_FIGURE, ...,
+references={"swd": (Reference(floor, "real vs real"),)})` with `EPOCH_LABEL` on x; stage
+boundaries and the best epoch are `marks`; the spot where a setback happened is a chart
+with a `Mark` and an `x_range` around it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import runformat, urls
@@ -105,6 +107,7 @@ class Chart:
     marks: tuple[Mark, ...] = ()
     figure_legend: bool = False  # one legend above all panels (comparisons)
     width: float = 7.2  # inches; 1 in = 96 px in the browser
+    x_range: tuple[float, float] | None = None  # zoom, e.g. around a setback
 
 
 def series_of(rows: list[dict[str, Any]], name: str, x: str = "step"
@@ -177,34 +180,46 @@ def loss_chart(run: Run, colour: str, smoothing: float, marks: tuple[Mark, ...] 
                 f"smoothed (exponential moving average, {smoothing:g}).")
 
 
-def discriminator_chart(run: Run, colour: str, smoothing: float,
-                        marks: tuple[Mark, ...] = ()) -> Chart | None:
-    """What D outputs under the run's loss: probabilities (bce), raw outputs against their
-    targets (lsgan), or critic scores, the Wasserstein estimate and penalties (critics)."""
-    quantities = runformat.quantities_in_figure(run.loss, runformat.D_FIGURE) if run.loss else ()
+def figure_panels(run: Run, figure: str, colour: str, smoothing: float,
+                  references: dict[str, tuple[Reference, ...]] | None = None
+                  ) -> tuple[Panel, ...]:
+    """One panel per kind of the quantities `runformat` puts on `figure` for the run's loss,
+    with the values it logged. `references` adds lines by quantity name (e.g. a quality
+    metric's real-data floor); a probability panel always marks 0.5, and a quantity with a
+    `target` gets its band from config.yaml."""
+    quantities = runformat.quantities_in_figure(run.loss, figure) if run.loss else ()
     panels = []
     for group in _groups(quantities):
         lines = [_line(run, q, colour, smoothing, DASHES[i % len(DASHES)])
                  for i, q in enumerate(group)]
-        drawn = [(q, line) for q, line in zip(group, lines, strict=True) if line is not None]
+        drawn = [q for q, line in zip(group, lines, strict=True) if line is not None]
         if not drawn:
             continue
         kind = group[0].kind
+        extra = tuple(ref for q in drawn for ref in (references or {}).get(q.name, ()))
+        half = (Reference(0.5, "cannot tell"),) if kind == runformat.PROBABILITY else ()
         panels.append(Panel(
-            runformat.axis_label(*(q for q, _ in drawn)), kind.name,
-            tuple(line for _, line in drawn), _limits(kind),
-            references=(Reference(0.5, "cannot tell"),) if kind == runformat.PROBABILITY else (),
-            bands=_target_bands(run, [q for q, _ in drawn]), legend=len(drawn) > 1))
+            runformat.axis_label(*drawn), kind.name,
+            tuple(line for line in lines if line is not None), _limits(kind),
+            references=half + extra, bands=_target_bands(run, drawn), legend=len(drawn) > 1))
+    return tuple(panels)
+
+
+def discriminator_chart(run: Run, colour: str, smoothing: float,
+                        marks: tuple[Mark, ...] = ()) -> Chart | None:
+    """What D outputs under the run's loss: probabilities (bce), raw outputs against their
+    targets (lsgan), or critic scores, the Wasserstein estimate and penalties (critics)."""
+    panels = figure_panels(run, runformat.D_FIGURE, colour, smoothing)
     if not panels:
         return None
-    kinds = [panel.kind for panel in panels]
     names = ", ".join(s.label for panel in panels for s in panel.series)
     return Chart(
         name=urls.figure_name("d-outputs", [run.key]),
         title=f"{run.key}: what D outputs ({run.loss})",
-        xlabel=STEP_LABEL, panels=tuple(panels), marks=marks,
+        xlabel=STEP_LABEL, panels=panels, marks=marks,
         alt=f"{run.key} per iteration: {names}",
-        caption=f"{run.key}: " + " ".join(KIND_SENTENCES.get(kind, "") for kind in kinds).strip())
+        caption=f"{run.key}: " + " ".join(KIND_SENTENCES.get(panel.kind, "")
+                                          for panel in panels).strip())
 
 
 def _target_bands(run: Run, quantities: list[runformat.Quantity]) -> tuple[Band, ...]:
@@ -269,5 +284,4 @@ def _compare_panel(members: list[tuple[runformat.Quantity, Run]], colours: dict[
 
 
 def _with_legend(panel: Panel) -> Panel:
-    return Panel(panel.ylabel, panel.kind, panel.series, panel.limits, panel.references,
-                 panel.bands, panel.scale_to_smoothed, legend=True)
+    return replace(panel, legend=True)

@@ -126,6 +126,8 @@ def draw_chart(chart: Chart, path: Path) -> None:
         for axis, panel in zip(axes[:, 0], chart.panels, strict=True):
             _draw_panel(axis, panel, chart.marks)
         axes[-1, 0].set_xlabel(chart.xlabel)
+        if chart.x_range is not None:
+            axes[-1, 0].set_xlim(*chart.x_range)
         if chart.title:
             axes[0, 0].set_title(chart.title, loc="left", fontsize=11)
         if chart.figure_legend:
@@ -159,6 +161,10 @@ def _draw_panel(axis, panel: Panel, marks) -> None:
                       label=series.label, **style)
     for mark in marks:
         axis.axvline(mark.x, color=INK, alpha=0.35, linewidth=0.9, linestyle="--")
+        if mark.label and axis.get_subplotspec().is_first_row():
+            axis.annotate(mark.label, (mark.x, 1), xycoords=("data", "axes fraction"),
+                          xytext=(3, -3), textcoords="offset points", fontsize=8,
+                          va="top", color=INK, alpha=0.8)
     low, high = panel.limits
     if low is not None and high is not None:
         axis.set_ylim(low, high)

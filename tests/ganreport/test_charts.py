@@ -89,3 +89,18 @@ def test_a_run_without_logged_values_has_no_chart(catalog):
     run = dataclasses.replace(_run(catalog, "critic/v2"), metrics=[])
     assert charts.loss_chart(run, "#000", 0.9) is None
     assert charts.discriminator_chart(run, "#000", 0.9) is None
+
+
+def test_figure_panels_take_references_by_quantity_and_charts_take_marks(catalog, tmp_path):
+    from ganreport import plot
+
+    run = _run(catalog, "abstract/v2")
+    panels = charts.figure_panels(run, runformat.D_FIGURE, "#000", 0.9,
+                                  references={"d_x": (charts.Reference(0.9, "aim"),)})
+    assert [r.label for r in panels[0].references] == ["cannot tell", "aim"]
+    assert charts.figure_panels(run, runformat.QUALITY_FIGURE, "#000", 0.9) == ()
+    chart = charts.Chart("zoom", "zoomed", charts.STEP_LABEL, panels, "alt", "caption",
+                         marks=(charts.Mark(7, "spike"),), x_range=(4, 10))
+    path = tmp_path / "zoom.svg"
+    plot.draw_chart(chart, path)
+    assert "spike" in path.read_text(), "the mark is labelled"
