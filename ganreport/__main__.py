@@ -48,6 +48,11 @@ def make_parser() -> argparse.ArgumentParser:
                         help="train a study (arguments go to the training CLI)")
     build = commands.add_parser("build", help="build the site into _site/")
     _site_arguments(build)
+    build.add_argument("--study", dest="studies", action="append", default=None,
+                       metavar="NAME", help="build only this study (repeatable; default: all "
+                                            "studies under --runs)")
+    build.add_argument("--strict", action="store_true",
+                       help="a damaged run folder is an error (exit 2), not a warning")
     serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _site_arguments(serve)
     serve.add_argument("--port", default="4000", help="port to listen on, 1-65535 (default 4000)")
@@ -99,8 +104,8 @@ def _train(rest: list[str]) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache, log=_log,
-          allow_empty=args.allow_empty)
+    build(args.src, args.runs, args.out, baseurl=args.baseurl, cache_dir=args.cache,
+          studies=args.studies, strict=args.strict, log=_log, allow_empty=args.allow_empty)
     return 0
 
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from . import runformat
 from .read_runs import Run
 
 # Keys that name or describe a version rather than set up its training: never a "change".
@@ -124,9 +125,9 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def version_colours(versions: list[str]) -> dict[str, str]:
-    """One colour per version, by study order, the same on every page and plot."""
-    return {version: PALETTE[index % len(PALETTE)] for index, version in enumerate(versions)}
+def version_colours(keys: list[str]) -> dict[str, str]:
+    """One colour per run (by its position in its study), the same on every page and plot."""
+    return {key: PALETTE[index % len(PALETTE)] for index, key in enumerate(keys)}
 
 
 def profile_note(config: dict[str, Any]) -> str | None:
@@ -170,7 +171,8 @@ def run_facts(run: Run) -> list[tuple[str, str]]:
     epochs = f"{done} of {planned}"
     device = env.get("device_name") or env.get("device") or summary.get("device")
     return [
-        ("Status", run.status),
+        ("Status", run.status.text),
+        ("Loss", run.loss or MISSING),
         ("Device", str(device or MISSING)),
         ("Wall time", format_duration(summary.get("wall_time_s"))),
         ("Images/s", f"{speed:,.0f}" if isinstance(speed, (int, float)) else MISSING),
@@ -215,15 +217,16 @@ def findings(run: Run, smoothing: float) -> list[str]:
     A first pass for the setbacks page; the author's own text says what they mean.
     """
     notes = []
-    if run.status != "complete":
+    state = run.status.state
+    if state not in ("complete", "running"):
         done = run.summary.get("epochs_completed", MISSING)
         planned = run.summary.get("epochs_planned", MISSING)
-        notes.append(f"Run {run.status}: {done} of {planned} epochs finished.")
+        notes.append(f"Run {run.status.text}: {done} of {planned} epochs finished.")
     if run.summary.get("diverged"):
         notes.append("A loss became non-finite (NaN or infinity): training diverged.")
     notes.extend(_spikes(run, "loss_g", "G loss", smoothing))
     notes.extend(_spikes(run, "loss_d", "D loss", smoothing))
-    if run.epochs:
+    if run.epochs and run.loss == "bce":  # D(x) and D(G(z)) are probabilities only for BCE
         last = run.epochs[-1]
         d_x, d_g_z = last.get("d_x"), last.get("d_g_z")
         if isinstance(d_x, (int, float)) and isinstance(d_g_z, (int, float)):
@@ -254,19 +257,45 @@ def _spikes(run: Run, key: str, label: str, smoothing: float, factor: float = 3.
             f"at steps {shown}{more}."]
 
 
+def final_values(run: Run) -> dict[str, float]:
+    """Means over the last finished epoch (epochs.jsonl); summary.json's `final` holds the
+    last step's values, which jump around, so it is used only when no epoch finished."""
+    row = run.epochs[-1] if run.epochs else (run.summary.get("final") or {})
+    return {key: value for key, value in row.items()
+            if runformat.type_matches(value, "number") and key not in ("step", "epoch")}
+
+
+def outcome_quantities(runs: list[Run]) -> list[tuple[str, str]]:
+    """(name, label) of the loss and D quantities any of the runs logs, in table order; a name
+    that means different things under different losses gets one row per meaning."""
+    rows: dict[tuple[str, str], None] = {}
+    for quantity in runformat.QUANTITIES:
+        if quantity.figure not in (runformat.LOSS_FIGURE, runformat.D_FIGURE):
+            continue
+        if any(run.loss in quantity.losses and quantity.name in final_values(run)
+               for run in runs):
+            rows[(quantity.name, runformat.axis_label(quantity))] = None
+    return list(rows)
+
+
 def outcomes(runs: list[Run]) -> list[tuple[str, list[str]]]:
     """How each run ended, for the comparison table: (label, text per run)."""
+    finals = [final_values(run) for run in runs]
 
-    def final(run: Run, key: str) -> str:
-        value = (run.summary.get("final") or {}).get(key)
-        return f"{value:.3f}" if isinstance(value, (int, float)) else MISSING
+    def cell(run: Run, final: dict[str, float], name: str, label: str) -> str:
+        quantity = runformat.quantity(name, run.loss) if run.loss else None
+        value = final.get(name)
+        if quantity is None or runformat.axis_label(quantity) != label or value is None:
+            return MISSING
+        return f"{value:.3f}"
 
-    return [
-        ("Status", [run.status for run in runs]),
+    rows = [
+        ("Status", [run.status.text + (" (damaged)" if run.damaged else "") for run in runs]),
+        ("Loss", [run.loss or MISSING for run in runs]),
         ("Epochs", [str(run.summary.get("epochs_completed", MISSING)) for run in runs]),
-        ("Final D loss", [final(run, "loss_d") for run in runs]),
-        ("Final G loss", [final(run, "loss_g") for run in runs]),
-        ("Final D(x)", [final(run, "d_x") for run in runs]),
-        ("Final D(G(z))", [final(run, "d_g_z") for run in runs]),
-        ("Wall time", [format_duration(run.summary.get("wall_time_s")) for run in runs]),
     ]
+    for name, label in outcome_quantities(runs):
+        rows.append((label, [cell(run, final, name, label)
+                             for run, final in zip(runs, finals, strict=True)]))
+    rows.append(("Wall time", [format_duration(run.summary.get("wall_time_s")) for run in runs]))
+    return rows

@@ -6,6 +6,9 @@ module's own source, so editing a drawing function redraws), so a rebuild with u
 draws nothing and a changed run redraws only its own figures. The build copies the
 cached files into the site (mtimes kept).
 
+Drawing functions take analysed data, never a run or a reader: `draw_chart` draws any
+`charts.Chart`; `draw_web_grid` and `draw_animation` take image files.
+
 Plots are SVGs with a transparent background whose text, axes and grid use
 `currentColor`; a small style block in the SVG sets that colour for light and for dark
 (`prefers-color-scheme`), and the version colours are mid-tones that read on both.
@@ -26,8 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .analyse import ema  # noqa: E402
-from .read_runs import Run  # noqa: E402
+from .charts import Chart, Panel  # noqa: E402
 
 # Changes when the drawing code (this file) or matplotlib changes: every figure redraws.
 STYLE_VERSION = "-".join([
@@ -100,16 +102,7 @@ def svg_size_px(path: Path) -> tuple[int, int]:
     return (round(float(width.group(1)) * 4 / 3), round(float(height.group(1)) * 4 / 3))
 
 
-def _series(run: Run, key: str) -> tuple[list[int], list[float | None]]:
-    steps, values = [], []
-    for index, row in enumerate(run.metrics):
-        value = row.get(key)
-        steps.append(row.get("step", index + 1))
-        values.append(float(value) if isinstance(value, (int, float)) else None)
-    return steps, values
-
-
-def _nan(values: list[float | None]) -> list[float]:
+def _nan(values) -> list[float]:
     return [float("nan") if value is None else value for value in values]
 
 
@@ -124,96 +117,68 @@ def _save_svg(figure, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _raw_and_smooth(axis, steps, values, colour, smoothing, label=None, dashes=None) -> None:
-    """Raw values as a thin faint line, the EMA as a thick line on top."""
-    style = {"linestyle": (0, dashes)} if dashes else {}
-    axis.plot(steps, _nan(values), color=colour, linewidth=0.8, alpha=0.3, **style)
-    axis.plot(steps, _nan(ema(values, smoothing)), color=colour, linewidth=2.2, label=label,
-              **style)
+def draw_chart(chart: Chart, path: Path) -> None:
+    """Any chart (charts.py): its panels stacked over one x axis, as a themable SVG."""
+    with plt.rc_context(RC):
+        height = 1.1 + 2.3 * len(chart.panels) if len(chart.panels) > 1 else 3.4
+        figure, axes = plt.subplots(len(chart.panels), 1, figsize=(chart.width, height),
+                                    sharex=True, squeeze=False)
+        for axis, panel in zip(axes[:, 0], chart.panels, strict=True):
+            _draw_panel(axis, panel, chart.marks)
+        axes[-1, 0].set_xlabel(chart.xlabel)
+        if chart.x_range is not None:
+            axes[-1, 0].set_xlim(*chart.x_range)
+        if chart.title:
+            axes[0, 0].set_title(chart.title, loc="left", fontsize=11)
+        if chart.figure_legend:
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            rows = (len(labels) + 1) // 2
+            figure.legend(handles, labels, loc="upper left", ncols=2, fontsize=10)
+            figure.tight_layout(rect=(0, 0, 1, 1 - 0.3 * rows / height))
+        else:
+            figure.tight_layout()
+        _save_svg(figure, path)
 
 
-def _finish_axis(axis, ylabel: str) -> None:
-    axis.set_ylabel(ylabel)
+def _draw_panel(axis, panel: Panel, marks) -> None:
+    for band in panel.bands:  # a point target is a line, a range of targets a shaded band
+        if band.low == band.high:
+            axis.axhline(band.low, color=band.colour, alpha=0.7, linewidth=1.4,
+                         linestyle="-.", label=band.label)
+        else:
+            axis.axhspan(band.low, band.high, color=band.colour, alpha=0.16, linewidth=0,
+                         label=band.label)
+    for reference in panel.references:
+        axis.axhline(reference.value, color=INK, alpha=0.4, linewidth=0.8, linestyle=":",
+                     label=reference.label)
+    for series in panel.series:
+        style = {"linestyle": (0, series.dashes)} if series.dashes else {}
+        if series.raw:
+            axis.plot(series.steps, _nan(series.raw), color=series.colour, linewidth=0.8,
+                      alpha=0.15 if panel.scale_to_smoothed else 0.3, **style)
+        if series.smoothed:
+            axis.plot(series.steps, _nan(series.smoothed), color=series.colour, linewidth=2.2,
+                      label=series.label, **style)
+    for mark in marks:
+        axis.axvline(mark.x, color=INK, alpha=0.35, linewidth=0.9, linestyle="--")
+        if mark.label and axis.get_subplotspec().is_first_row():
+            axis.annotate(mark.label, (mark.x, 1), xycoords=("data", "axes fraction"),
+                          xytext=(3, -3), textcoords="offset points", fontsize=8,
+                          va="top", color=INK, alpha=0.8)
+    low, high = panel.limits
+    if low is not None and high is not None:
+        axis.set_ylim(low, high)
+    elif panel.scale_to_smoothed:
+        _limit_to(axis, [v for s in panel.series for v in s.smoothed if v is not None])
+    axis.set_ylabel(panel.ylabel)
     axis.grid(True, color=INK, alpha=0.12, linewidth=0.8)
     axis.margins(x=0.01)
-
-
-def loss_inputs(run: Run, colour: str, smoothing: float) -> dict[str, Any]:
-    return {"d": _series(run, "loss_d"), "g": _series(run, "loss_g"), "colour": colour,
-            "smoothing": smoothing, "version": run.version}
-
-
-def draw_losses(run: Run, colour: str, smoothing: float, path: Path) -> None:
-    """D loss above, G loss below, per iteration; raw thin, smoothed thick, version colour."""
-    with plt.rc_context(RC):
-        figure, (top, bottom) = plt.subplots(2, 1, figsize=(7.2, 5.0), sharex=True)
-        for axis, key, label in ((top, "loss_d", "D loss"), (bottom, "loss_g", "G loss")):
-            steps, values = _series(run, key)
-            _raw_and_smooth(axis, steps, values, colour, smoothing)
-            _finish_axis(axis, label)
-        bottom.set_xlabel("Iteration (optimizer step)")
-        top.set_title(f"{run.version}: losses (thin: raw, thick: smoothed)", loc="left",
-                      fontsize=11)
-        figure.tight_layout()
-        _save_svg(figure, path)
-
-
-def draw_d_outputs(run: Run, colour: str, smoothing: float, path: Path) -> None:
-    """D(x) solid and D(G(z)) dashed on one 0..1 axis: who is winning, step by step."""
-    with plt.rc_context(RC):
-        figure, axis = plt.subplots(figsize=(7.2, 3.4))
-        for key, label, dashes in (("d_x", "D(x), real", None), ("d_g_z", "D(G(z)), fake", (4, 3))):
-            steps, values = _series(run, key)
-            _raw_and_smooth(axis, steps, values, colour, smoothing, label=label, dashes=dashes)
-        axis.set_ylim(0, 1)
-        axis.axhline(0.5, color=INK, alpha=0.35, linewidth=0.8, linestyle=":")
-        _finish_axis(axis, "D's probability")
-        axis.set_xlabel("Iteration (optimizer step)")
-        # D(x) lives near the top and D(G(z)) near the bottom: the middle is the free band
-        axis.legend(loc="center right", ncols=2)
-        axis.set_title(f"{run.version}: D on real and on generated images", loc="left",
-                       fontsize=11)
-        figure.tight_layout()
-        _save_svg(figure, path)
-
-
-def d_outputs_inputs(run: Run, colour: str, smoothing: float) -> dict[str, Any]:
-    return {"dx": _series(run, "d_x"), "dgz": _series(run, "d_g_z"), "colour": colour,
-            "smoothing": smoothing, "version": run.version}
-
-
-def compare_inputs(runs: list[Run], colours: dict[str, str], smoothing: float) -> dict[str, Any]:
-    return {"runs": [(run.version, run.title, colours[run.version], _series(run, "loss_d"),
-                      _series(run, "loss_g")) for run in runs], "smoothing": smoothing}
-
-
-def draw_compare(runs: list[Run], colours: dict[str, str], smoothing: float, path: Path) -> None:
-    """Smoothed D and G losses of several versions overlaid, one colour per version."""
-    with plt.rc_context(RC):
-        figure, (top, bottom) = plt.subplots(2, 1, figsize=(8.4, 5.6), sharex=True)
-        smoothed: dict[Any, list[float]] = {top: [], bottom: []}
-        for run in runs:
-            colour = colours[run.version]
-            for axis, key in ((top, "loss_d"), (bottom, "loss_g")):
-                steps, values = _series(run, key)
-                line = ema(values, smoothing)
-                smoothed[axis] += [value for value in line if value is not None]
-                axis.plot(steps, _nan(values), color=colour, linewidth=0.6, alpha=0.15)
-                axis.plot(steps, _nan(line), color=colour, linewidth=2.2,
-                          label=f"{run.version}: {run.title}")
-        for axis, values in smoothed.items():
-            _limit_to(axis, values)  # the smoothed lines decide the scale, not raw spikes
-        _finish_axis(top, "D loss (smoothed)")
-        _finish_axis(bottom, "G loss (smoothed)")
-        bottom.set_xlabel("Iteration (optimizer step)")
-        rows = (len(runs) + 1) // 2
-        handles, labels = top.get_legend_handles_labels()
-        figure.legend(handles, labels, loc="upper left", ncols=2, fontsize=10)
-        figure.tight_layout(rect=(0, 0, 1, 1 - 0.055 * rows))
-        _save_svg(figure, path)
+    if panel.legend or panel.bands:
+        axis.legend(loc="best", fontsize=9)
 
 
 def _limit_to(axis, values: list[float]) -> None:
+    """Scale the axis to these values (smoothed lines), not to the raw spikes."""
     if values:
         low, high = min(values), max(values)
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0

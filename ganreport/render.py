@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -21,7 +20,8 @@ LAYOUTS = {
     "home": "home.html",
     "post": "page.html",
 }
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Package data (pyproject: [tool.setuptools.package-data]), so `pip install .` ships them.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 # A real start tag (`&lt;a href=...&gt;` in a code sample is text, not a tag) and its
 # attributes; quoted values may hold '>' or '<'.
 START_TAG = re.compile(r"""<[A-Za-z][\w:-]*(?:"[^"]*"|'[^']*'|[^'">])*>""")
@@ -123,13 +123,3 @@ def _prefix_candidate(candidate: str, baseurl: str) -> str:
 
 def render(environment: Environment, template: str, context: dict[str, Any]) -> str:
     return environment.get_template(template).render(**context)
-
-
-def version_path(version: str) -> str:
-    """Site path of a version's page; the name is percent-encoded for the URL."""
-    return f"/versions/{quote(str(version), safe='')}/"
-
-
-def site_path_url(site_path: str) -> str:
-    """'assets/runs/v1/x.png' -> '/assets/runs/v1/x.png', percent-encoded, without baseurl."""
-    return "/" + quote(site_path.lstrip("/"))

@@ -1,8 +1,9 @@
 """Fixtures for the site tests: one real build of the repo's site_src over fixture runs.
 
-`built_site` builds the real write-up (`site_src/`) against fake but valid run folders
-written by `tests.run_fixtures.write_study`, under a non-empty baseurl so any link that
-forgets the prefix breaks. A copy of site_src gets two extra pages the real one lacks (a
+`built_site` builds the real write-up (`site_src/`) against fake but valid run folders of
+three studies (bce, least squares, WGAN-GP) written through the real RunWriter by
+`tests.run_fixtures.write_all_studies`, under a non-empty baseurl so any link that forgets
+the prefix breaks. A copy of site_src gets two extra pages the real one lacks (a
 hand-written `.html` page with raw math and a CDN MathJax, a page at an extensionless
 permalink), linked from the home page, so the crawl and the browser cover them too.
 `site_url` serves it the way GitHub Pages would, and `site_crawl` follows every link and
@@ -26,7 +27,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import pytest
 
 from ganreport.serve import serving
-from tests.run_fixtures import write_study
+from tests.run_fixtures import write_all_studies
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_SRC = REPO / "site_src"
@@ -66,13 +67,21 @@ def site_src_with_extras(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def figure_cache(tmp_path_factory) -> Path:
+    """One figure cache for the session: fixture runs are deterministic, so builds of the
+    same runs in different tests draw each figure once (tests that count draws use their own).
+    """
+    return tmp_path_factory.mktemp("figure-cache")
+
+
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """(out_dir, baseurl, BuildResult) of the repo's site_src built over fixture runs."""
     from ganreport.pipeline import build
 
     root = tmp_path_factory.mktemp("site")
     runs = root / "runs"
-    write_study(runs)
+    write_all_studies(runs)
     out = root / "_site"
     log: list[str] = []
     src = site_src_with_extras(root)

@@ -1,5 +1,8 @@
 """A small site_src for the pipeline tests, written by the tests themselves.
 
+Its home page sets `study: abstract` and names that study's runs by bare version names,
+and the other studies' runs as study/version.
+
 Kept apart from the repo's site_src/ so each test controls exactly which pages have math,
 which directives run and where (line numbers in error messages are asserted).
 """
@@ -15,8 +18,10 @@ INDEX = """\
 layout: home
 permalink: /
 title: A small study
+study: abstract
 ---
-The objective is $\\min_G \\max_D V(D, G)$ and [the comparison](/compare/) has more.
+The objective is $\\min_G \\max_D V(D, G)$ and [the comparison](/studies/abstract/compare/) has
+more.
 
 {% version_list %}
 
@@ -30,10 +35,14 @@ The objective is $\\min_G \\max_D V(D, G)$ and [the comparison](/compare/) has m
 
 {% compare_plot v1 v2 v3 %}
 
+{% d_plot squares/v1 %}
+
+{% loss_plot critic/v2 %}
+
 ![a photo](/assets/photo.png)
 """
 # Line of the first directive after the front matter: tests insert bad ones there.
-INDEX_DIRECTIVE_LINE = 8
+INDEX_DIRECTIVE_LINE = 10
 
 ABOUT = """\
 ---

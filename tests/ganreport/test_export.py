@@ -12,7 +12,7 @@ from ganreport.__main__ import main
 from ganreport.export import EXPORT_MARKER
 from ganreport.pipeline import build
 from tests.ganreport.site_fixture import write_site_src
-from tests.run_fixtures import write_study
+from tests.run_fixtures import write_all_studies
 
 LIGHT = ["config.yaml", "env.json", "epochs.jsonl", "events.jsonl", "metrics.jsonl",
          "quality.jsonl", "samples/epoch_0000.png", "samples/epoch_0001.png",
@@ -23,7 +23,7 @@ LIGHT = ["config.yaml", "env.json", "epochs.jsonl", "events.jsonl", "metrics.jso
 def full_runs(tmp_path_factory):
     """A trained-looking study: the light files plus checkpoints, a heartbeat and a log."""
     runs = tmp_path_factory.mktemp("full") / "runs"
-    for run in write_study(runs, epochs=3):
+    for run in [run for runs_of in write_all_studies(runs, epochs=3).values() for run in runs_of]:
         shutil.copy(run / "samples/epoch_0000.png", run / "samples/real.png")
         (run / "quality.jsonl").write_text(json.dumps({"epoch": 3, "swd": 0.5}) + "\n")
         (run / "events.jsonl").write_text(json.dumps({"step": 4, "event": "resume"}) + "\n")
@@ -54,8 +54,9 @@ def test_export_keeps_what_the_site_reads_and_no_checkpoints(full_runs, tmp_path
 def test_site_built_from_the_export_is_the_site_built_from_the_runs(full_runs, tmp_path):
     """Every file of both sites, byte for byte: nothing is ignored."""
     write_site_src(tmp_path)
-    assert main(["export", "abstract", "--runs", str(full_runs),
-                 "--out", str(tmp_path / "bundles/abstract")]) == 0
+    for study in sorted(p.name for p in full_runs.iterdir()):
+        assert main(["export", study, "--runs", str(full_runs),
+                     "--out", str(tmp_path / "bundles" / study)]) == 0
     for runs, name in ((full_runs, "from-runs"), (tmp_path / "bundles", "from-bundles")):
         build(tmp_path / "site_src", runs, tmp_path / name, baseurl="/repo",
               cache_dir=tmp_path / f"cache-{name}", log=lambda line: None)

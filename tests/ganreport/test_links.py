@@ -30,9 +30,13 @@ from tests.ganreport.conftest import (
     fetch,
     references,
 )
-from tests.run_fixtures import write_study
+from tests.run_fixtures import STUDIES, write_study
 
-EXPECTED_PAGES = ["/", "/versions/v1/", "/versions/v2/", "/versions/v3/", "/compare/", "/setbacks/"]
+EXPECTED_PAGES = ["/", "/studies/", "/setbacks/",
+                  *(f"/studies/{study}/" for study in STUDIES),
+                  *(f"/studies/{study}/compare/" for study in STUDIES),
+                  *(f"/studies/{study}/{version}/" for study, (_, _, versions) in STUDIES.items()
+                    for version in versions)]
 MATHJAX = "/assets/mathjax/es5/tex-chtml.js"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ganreport.__main__ import main
 from tests.ganreport.site_fixture import write_site_src
-from tests.run_fixtures import write_study
+from tests.run_fixtures import write_all_studies, write_study
 
 
 def _args(root, *extra):
@@ -15,12 +15,26 @@ def _args(root, *extra):
             "--out", str(root / "_site"), "--cache", str(root / "cache"), *extra]
 
 
-def test_build_command_builds_the_site(tmp_path, capsys):
+def test_build_command_builds_every_study(tmp_path, capsys):
     write_site_src(tmp_path)
-    write_study(tmp_path / "runs", epochs=3)
+    write_all_studies(tmp_path / "runs", epochs=3)
     assert main(_args(tmp_path, "--baseurl", "/x")) == 0
-    assert 'href="/x/compare/"' in (tmp_path / "_site/index.html").read_text()
-    assert "built 9 pages" in capsys.readouterr().out
+    assert 'href="/x/studies/abstract/compare/"' in (tmp_path / "_site/index.html").read_text()
+    assert "built 18 pages of 3 studies" in capsys.readouterr().out
+
+
+def test_study_option_limits_the_build(tmp_path, capsys):
+    write_site_src(tmp_path)
+    (tmp_path / "site_src/index.md").write_text("---\nstudy: critic\n---\n{% loss_plot v1 %}\n")
+    write_all_studies(tmp_path / "runs", epochs=2)
+    assert main(_args(tmp_path, "--study", "critic", "--study", "squares")) == 0
+    out = capsys.readouterr().out
+    assert "built 13 pages of 2 studies" in out
+    assert not (tmp_path / "_site/studies/abstract").exists()
+    assert (tmp_path / "_site/studies/squares/v2/index.html").is_file()
+    assert main(_args(tmp_path, "--study", "nope")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--study nope: no runs under" in err
 
 
 def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
@@ -29,7 +43,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert main(_args(tmp_path, "--allow-empty")) == 2  # the home page names runs that do not exist
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
-    assert "index.md:" in err and "no run 'v1'" in err
+    assert "index.md:" in err and "no study 'abstract'" in err
 
 
 def test_bench_without_runs_is_a_one_line_error(tmp_path, capsys):

@@ -1,5 +1,5 @@
-"""build() end to end over fixture run folders: pages, assets, baseurl, MathJax, escaping,
-incremental figures, failed builds and half-written runs."""
+"""build() end to end over three fixture studies (bce, lsgan, wgan-gp): pages, assets,
+baseurl, MathJax, escaping, incremental figures, failed builds and half-written runs."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ import pytest
 from ganreport.errors import UserError
 from ganreport.pipeline import build
 from tests.ganreport.site_fixture import INDEX, INDEX_DIRECTIVE_LINE, write_site_src
-from tests.run_fixtures import write_run, write_study
+from tests.run_fixtures import STUDIES, write_all_studies, write_run
 
 BASEURL = "/my-repo"
-PAGES = ["/", "/about/", "/versions/", "/versions/v1/", "/versions/v2/", "/versions/v3/",
-         "/compare/", "/setbacks/"]
+RUN_PAGES = [f"/studies/{study}/{version}/" for study, (_, _, versions) in STUDIES.items()
+             for version in versions]
+PAGES = ["/", "/about/", "/studies/", "/setbacks/", *RUN_PAGES,
+         *(f"/studies/{study}/" for study in STUDIES),
+         *(f"/studies/{study}/compare/" for study in STUDIES)]
 
 
 class _Refs(HTMLParser):
@@ -60,20 +63,23 @@ def _build(root: Path, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One build of the small site over v1..v3 (5 epochs) under BASEURL."""
+def built(tmp_path_factory, figure_cache):
+    """One build of the small site over the three studies (5 epochs) under BASEURL."""
     root = tmp_path_factory.mktemp("built")
+    (root / "cache").symlink_to(figure_cache)
     write_site_src(root)
-    write_study(root / "runs", epochs=5)
+    write_all_studies(root / "runs", epochs=5)
     result = _build(root, baseurl=BASEURL)
     return root, root / "_site", result
 
 
 @pytest.fixture
-def fresh(tmp_path):
-    """A root with site_src and runs, not built yet (for tests that change things)."""
+def fresh(tmp_path, figure_cache):
+    """A root with site_src and runs, not built yet (for tests that change things); its
+    figure cache is the session's, so unchanged figures are not drawn again."""
+    (tmp_path / "cache").symlink_to(figure_cache)
     write_site_src(tmp_path)
-    write_study(tmp_path / "runs", epochs=3)
+    write_all_studies(tmp_path / "runs", epochs=5)  # as `built`: its figures are cached
     return tmp_path
 
 
@@ -82,16 +88,20 @@ def test_build_produces_every_page_and_asset(built):
     assert sorted(result.pages) == sorted([*PAGES, "/404.html"])
     for url in PAGES:
         assert page_file(site, url).is_file(), url
-    assert f'href="{BASEURL}/versions/"' in (site / "404.html").read_text()
+    assert f'href="{BASEURL}/studies/"' in (site / "404.html").read_text()
     for path in ["assets/css/site.css", "assets/js/slider.js", ".nojekyll", "assets/photo.png",
                  "assets/mathjax/es5/tex-chtml.js", "assets/mathjax/LICENSE",
                  "assets/mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
                  "assets/mathjax/es5/input/tex/extensions/cancel.js",
-                 "assets/runs/v1/epoch_0000.webp", "assets/runs/v3/epoch_0005.webp",
-                 "assets/runs/v2/progression.webp"]:
+                 "assets/runs/abstract/v1/epoch_0000.webp",
+                 "assets/runs/abstract/v3/epoch_0005.webp",
+                 "assets/runs/abstract/v2/progression.webp",
+                 "assets/runs/critic/v2/epoch_0005.webp"]:
         assert (site / path).is_file(), path
     plots = sorted(p.name for p in (site / "assets/plots").iterdir())
-    for prefix in ["loss-v1-", "loss-v2-", "d-outputs-v3-", "compare-v1-v2-v3-", "compare-v1-v2-"]:
+    for prefix in ["loss-abstract--v1-", "loss-critic--v2-", "d-outputs-squares--v1-",
+                   "d-outputs-abstract--v3-", "compare-abstract--v1-abstract--v2-abstract--v3-",
+                   "compare-critic--v1-critic--v2-"]:
         assert any(name.startswith(prefix) and name.endswith(".svg") for name in plots), prefix
     assert not list(root.glob("_site.tmp-*")) and not list(root.glob("_site.old-*"))
 
@@ -110,7 +120,7 @@ def test_every_href_and_src_carries_the_baseurl_and_exists(built):
 def test_author_links_get_the_baseurl(built):
     _, site, _ = built
     home = page_file(site, "/").read_text()
-    assert f'href="{BASEURL}/compare/"' in home
+    assert f'href="{BASEURL}/studies/abstract/compare/"' in home
     assert f'src="{BASEURL}/assets/photo.png"' in home
     assert f'href="{BASEURL}/"' in page_file(site, "/about/").read_text()
 
@@ -121,38 +131,39 @@ def test_mathjax_is_loaded_only_on_pages_with_math(built):
     home = parse(page_file(site, "/"))
     assert mathjax in home.scripts
     assert "window.MathJax" in page_file(site, "/").read_text()
-    for url in ["/about/", "/versions/", "/versions/v1/", "/compare/", "/setbacks/"]:
+    for url in ["/about/", "/studies/", "/studies/abstract/v1/", "/studies/critic/compare/",
+                "/setbacks/"]:
         text = page_file(site, url).read_text()
         assert "mathjax" not in text.lower(), f"{url} loads MathJax but has no math"
 
 
 def test_version_page_answers_what_changed_happened_took_and_how(built):
     _, site, _ = built
-    text = page_file(site, "/versions/v2/").read_text()
-    for needle in ["What changed", "model.g_activation", "leaky_relu", "loss-v2-",
-                   "d-outputs-v2-", "progression.webp", "cpu (2 threads)", "Wall time",
+    text = page_file(site, "/studies/abstract/v2/").read_text()
+    for needle in ["What changed", "model.g_activation", "leaky_relu", "loss-abstract--v2-",
+                   "d-outputs-abstract--v2-", "progression.webp", "cpu (2 threads)", "Wall time",
                    "Images/s", "0123456789abcdef0123456789abcdef01234567",
                    "ganreport train experiments/abstract/v2.yaml --profile cpu",
                    "trained with the cpu profile: epochs 300→4", "noise_seed: 1234"]:
         assert needle in text, needle
-    assert "first version of the study" in page_file(site, "/versions/v1/").read_text()
+    assert "first version of the study" in page_file(site, "/studies/abstract/v1/").read_text()
 
 
 def test_slider_contract(built):
     _, site, _ = built
-    page = parse(page_file(site, "/versions/v3/"))
+    page = parse(page_file(site, "/studies/abstract/v3/"))
     (figure,) = page.progressions
-    assert "progression" in figure["class"].split() and figure["data-version"] == "v3"
+    assert "progression" in figure["class"].split() and figure["data-run"] == "abstract/v3"
     frames = json.loads(figure["data-frames"])
     assert [frame["epoch"] for frame in frames] == [0, 1, 2, 3, 4, 5]
     tags = {values.get("class", ""): (tag, values) for tag, values in page.tags}
     tag, slider = tags["epoch-slider"]
     assert tag == "input" and slider["type"] == "range" and slider["aria-label"] == "Epoch"
     assert (slider["min"], slider["max"], slider["step"], slider["value"]) == ("0", "5", "1", "5")
-    text = page_file(site, "/versions/v3/").read_text()
+    text = page_file(site, "/studies/abstract/v3/").read_text()
     assert '<output class="epoch-label">Epoch 5</output>' in text
     image = next(v for t, v in page.tags if "epoch-image" in v.get("class", ""))
-    assert image["alt"] == "v3 samples at epoch 5, fixed noise"
+    assert image["alt"] == "abstract/v3 samples at epoch 5, fixed noise"
     assert image["width"] and image["height"]
     assert 'class="progression-strip"' in text
     assert f"{BASEURL}/assets/js/slider.js" in page.scripts
@@ -172,7 +183,7 @@ def test_every_image_has_alt_and_size(built):
 
 def test_compare_table_shows_only_differing_settings(built):
     _, site, _ = built
-    text = page_file(site, "/compare/").read_text()
+    text = page_file(site, "/studies/abstract/compare/").read_text()
     table = text[text.index('<table class="compare-table">'):]
     table = table[:table.index("</table>")]
     keys = {tag_values for tag_values in _row_keys(table)}
@@ -185,18 +196,21 @@ def _row_keys(table_html: str) -> list[str]:
     return re.findall(r'<th scope="row"><code>([^<]+)</code>', table_html)
 
 
-def test_setbacks_page_has_author_text_and_a_section_per_version(built):
+def test_setbacks_page_has_author_text_and_every_study_grouped(built):
     _, site, _ = built
     text = page_file(site, "/setbacks/").read_text()
     assert "The author&#39;s own notes" in text or "The author's own notes" in text
-    for version in ("v1", "v2", "v3"):
-        assert f'id="setbacks-{version}"' in text
-    assert "G loss spiked" in text  # v2 has a loss spike at step 7
+    positions = [text.index(f'id="study-{study}"') for study in sorted(STUDIES)]
+    assert positions == sorted(positions)
+    for page in RUN_PAGES:
+        study, version = page.strip("/").split("/")[1:]
+        assert f'id="{study}--{version}"' in text
+    assert "G loss spiked" in text  # abstract/v2 has a loss spike at step 7
 
 
 def test_second_build_redraws_nothing(tmp_path):
     write_site_src(tmp_path)
-    write_study(tmp_path / "runs", epochs=3)
+    write_all_studies(tmp_path / "runs", epochs=3)
     first = _build(tmp_path)
     figures = sorted((tmp_path / "_site/assets/plots").iterdir()) + sorted(
         (tmp_path / "_site/assets/runs").rglob("*.webp"))  # grids and animations
@@ -208,8 +222,9 @@ def test_second_build_redraws_nothing(tmp_path):
     # A changed run redraws only its own figures and the comparisons that include it.
     write_run(tmp_path / "runs", "v3", epochs=4)
     third = _build(tmp_path)
-    # v3 loss, v3 D outputs, v3 animation, compare-v1-v2-v3, and the one new grid (epoch 4):
-    # the grids of epochs 0-3 have the same content, so their web copies are reused.
+    # v3 loss, v3 D outputs, v3 animation, compare-v1-v2-v3 (one chart on the home, study
+    # and compare pages), and the one new grid (epoch 4): the grids of epochs 0-3 and the
+    # real images have the same content, so their web copies are reused.
     assert third.redrawn == 5
 
 
@@ -222,8 +237,9 @@ def test_failed_build_leaves_previous_site_and_names_page_line_and_runs(fresh):
     with pytest.raises(UserError) as error:
         _build(fresh)
     message = str(error.value)
-    assert f"index.md:{INDEX_DIRECTIVE_LINE}:" in message
-    assert "v9" in message and "v1, v2, v3" in message
+    assert f"index.md:{INDEX_DIRECTIVE_LINE}:" in message and "\n" not in message
+    assert "no run abstract/v9" in message
+    assert "abstract/v1, abstract/v2, abstract/v3" in message
     assert (fresh / "_site/index.html").read_bytes() == before
     assert not list(fresh.glob("_site.tmp-*"))
 
@@ -231,7 +247,7 @@ def test_failed_build_leaves_previous_site_and_names_page_line_and_runs(fresh):
 def test_missing_epoch_lists_the_epochs_that_exist(fresh):
     text = INDEX.replace("{% samples v2 epoch=last %}", "{% samples v2 epoch=40 %}")
     (fresh / "site_src/index.md").write_text(text)
-    with pytest.raises(UserError, match=r"index\.md:\d+: .*epoch 40.*0, 1, 2, 3"):
+    with pytest.raises(UserError, match=r"index\.md:\d+: .*epoch 40.*0, 1, 2, 3, 4, 5"):
         _build(fresh)
 
 
@@ -244,18 +260,20 @@ def test_user_text_is_escaped(fresh):
     (fresh / "site_src/about.md").write_text(about)
     _build(fresh)
     site = fresh / "_site"
-    pages = [site / "versions/v<script>/index.html", site / "compare/index.html",
-             site / "versions/index.html", site / "about/index.html", site / "setbacks/index.html"]
+    pages = [site / "studies/abstract/v<script>/index.html",
+             site / "studies/abstract/compare/index.html", site / "studies/abstract/index.html",
+             site / "about/index.html", site / "setbacks/index.html"]
     for page in pages:
         text = page.read_text()
         assert "<script>alert" not in text and "v<script>" not in text, page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, page
-    assert "v&lt;script&gt;" in (site / "versions/index.html").read_text()
-    version = (site / "versions/v<script>/index.html").read_text()
+    assert "v&lt;script&gt;" in (site / "studies/abstract/index.html").read_text()
+    version = (site / "studies/abstract/v<script>/index.html").read_text()
     assert "onerror=" not in version.replace("&lt;img src=x onerror=alert(2)&gt;", "")
     assert "&lt;img src=x onerror=alert(2)&gt;" in version, "the description shows as text"
     assert '<span class="arithmatex">\\(x^2\\)</span>' in version, "its math still typesets"
-    assert 'href="/versions/v%3Cscript%3E/"' in (site / "versions/index.html").read_text()
+    assert 'href="/studies/abstract/v%3Cscript%3E/"' in \
+        (site / "studies/abstract/index.html").read_text()
 
 
 RAW_MATH_PAGE = """\
@@ -264,7 +282,7 @@ title: Raw math
 permalink: /raw/
 ---
 <script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>
-<p>Display $$x^2$$ and <a href="/compare/">compare</a>.</p>
+<p>Display $$x^2$$ and <a href="/studies/">studies</a>.</p>
 """
 
 
@@ -278,16 +296,17 @@ def test_html_page_loses_its_cdn_mathjax_and_gets_the_sites(fresh):
     assert f"{BASEURL}/assets/mathjax/es5/tex-chtml.js" in parse(page).scripts
     assert '<div class="arithmatex-page">' in text and "$$x^2$$" in text
     assert "startup" in text and "'.arithmatex-page'" in text, "the config for raw HTML math"
-    assert f'href="{BASEURL}/compare/"' in text
+    assert f'href="{BASEURL}/studies/"' in text
     about = (fresh / "_site/about/index.html").read_text()
     assert "arithmatex-page" not in about
 
 
 def test_static_file_may_not_replace_a_generated_page(fresh):
-    (fresh / "site_src/compare").mkdir()
-    (fresh / "site_src/compare/index.html").write_text("<p>mine</p>")
-    with pytest.raises(UserError, match=r"site_src/compare/index\.html would overwrite "
-                                        r"_site/compare/index\.html, written by comparison"):
+    (fresh / "site_src/studies/critic/compare").mkdir(parents=True)
+    (fresh / "site_src/studies/critic/compare/index.html").write_text("<p>mine</p>")
+    with pytest.raises(UserError, match=r"site_src/studies/critic/compare/index\.html would "
+                                        r"overwrite _site/studies/critic/compare/index\.html, "
+                                        r"written by compare page critic"):
         _build(fresh)
 
 
@@ -326,7 +345,7 @@ def test_markdown_pages_get_liquid_site_and_page_variables(fresh):
 
 def test_baseurl_from_config_and_cli_override(tmp_path):
     write_site_src(tmp_path, config="title: T\nbaseurl: /from-config/\n")
-    write_study(tmp_path / "runs", epochs=3)
+    write_all_studies(tmp_path / "runs", epochs=3)
     _build(tmp_path)
     assert 'href="/from-config/assets/css/site.css"' in (tmp_path / "_site/index.html").read_text()
     _build(tmp_path, baseurl="/override")
@@ -349,16 +368,7 @@ def test_torn_last_jsonl_line_is_tolerated(fresh):
     metrics.write_text(metrics.read_text() + '{"step": 99, "epoch": 3, "loss_d": 0.')
     result = _build(fresh)
     assert any("metrics.jsonl" in w and "torn" in w for w in result.warnings)
-    assert "/versions/v2/" in result.pages
-
-
-def test_bad_json_in_the_middle_names_file_and_line(fresh):
-    epochs = fresh / "runs/abstract/v1/epochs.jsonl"
-    lines = epochs.read_text().splitlines()
-    lines[1] = "{not json"
-    epochs.write_text("\n".join(lines) + "\n")
-    with pytest.raises(UserError, match=r"v1/epochs\.jsonl:2: bad JSON"):
-        _build(fresh)
+    assert "/studies/abstract/v2/" in result.pages and result.damaged == []
 
 
 def test_run_without_summary_is_skipped_with_a_warning(fresh):
@@ -366,23 +376,16 @@ def test_run_without_summary_is_skipped_with_a_warning(fresh):
     (fresh / "runs/abstract/v4/summary.json").unlink()
     result = _build(fresh)
     assert any("v4" in w and "summary.json" in w for w in result.warnings)
-    assert "/versions/v4/" not in result.pages and "/versions/v3/" in result.pages
+    assert "/studies/abstract/v4/" not in result.pages
+    assert "/studies/abstract/v3/" in result.pages
 
 
 def test_other_format_version_is_an_error(fresh):
-    summary = fresh / "runs/abstract/v1/summary.json"
+    summary = fresh / "runs/critic/v1/summary.json"
     data = json.loads(summary.read_text())
-    summary.write_text(json.dumps({**data, "format_version": 2}))
-    with pytest.raises(UserError, match=r"summary\.json: format_version 2"):
+    summary.write_text(json.dumps({**data, "format_version": 3}))
+    with pytest.raises(UserError, match=r"critic/v1/summary\.json: format_version 3"):
         _build(fresh)
-
-
-def test_several_studies_need_a_choice(fresh):
-    write_run(fresh / "runs", "v1", study="other", epochs=2)
-    with pytest.raises(UserError, match="abstract, other"):
-        _build(fresh)
-    (fresh / "site_src/_config.yml").write_text("title: T\nstudy: abstract\n")
-    assert "/versions/v1/" in _build(fresh).pages
 
 
 def test_no_runs_still_builds_with_a_warning(tmp_path):
@@ -391,4 +394,4 @@ def test_no_runs_still_builds_with_a_warning(tmp_path):
     (tmp_path / "runs").mkdir()
     result = _build(tmp_path, allow_empty=True)
     assert any("no runs" in w for w in result.warnings)
-    assert (tmp_path / "_site/compare/index.html").is_file()
+    assert sorted(result.pages) == ["/", "/404.html", "/about/", "/setbacks/", "/studies/"]

@@ -17,7 +17,7 @@ import pytest
 from ganreport.__main__ import main
 from ganreport.write import SITE_MARKER
 from tests.ganreport.site_fixture import write_site_src
-from tests.run_fixtures import write_study
+from tests.run_fixtures import write_all_studies
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -28,7 +28,7 @@ def git(cwd: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def runs_template(tmp_path_factory):
     runs = tmp_path_factory.mktemp("publish-runs") / "runs"
-    write_study(runs, epochs=3)
+    write_all_studies(runs, epochs=3)
     return runs
 
 
@@ -73,10 +73,10 @@ def test_publish_commits_the_site_and_pushes_only_when_asked(project, cache, cap
     built = sorted(p.relative_to(project / "_site").as_posix()
                    for p in (project / "_site").rglob("*") if p.is_file())
     assert sorted(published) == [name for name in built if name != SITE_MARKER]
-    assert ".nojekyll" in published and "versions/v1/index.html" in published
+    assert ".nojekyll" in published and "studies/abstract/v1/index.html" in published
     assert git(project, "show", "gh-pages:index.html") == \
         (project / "_site/index.html").read_text().strip()
-    assert 'href="/project/compare/"' in git(project, "show", "gh-pages:index.html")
+    assert 'href="/project/studies/abstract/compare/"' in git(project, "show", "gh-pages:index.html")
     message = git(project, "log", "-1", "--format=%B", "gh-pages")
     assert message.startswith(f"Publish site from {head[:12]} (Write-up)")
     assert f"Source-commit: {head}" in message and message.endswith("Published-by: ganreport")

@@ -100,5 +100,5 @@ def test_the_build_command_builds_the_site_from_an_export(workflow, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     home = (tmp_path / "checkout/_site/index.html").read_text(encoding="utf-8")
-    assert 'href="/my-repo/compare/"' in home
-    assert (tmp_path / "checkout/_site/versions/v3/index.html").is_file()
+    assert 'href="/my-repo/studies/abstract/compare/"' in home
+    assert (tmp_path / "checkout/_site/studies/abstract/v3/index.html").is_file()

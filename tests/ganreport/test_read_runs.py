@@ -1,68 +1,111 @@
-"""Run folders -> Run: the format contract, torn lines, half-written folders, study choice."""
+"""Run folders -> Runs and Catalog: the contract, torn lines, damage, studies, --study."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from ganreport import runformat
 from ganreport.errors import UserError
-from ganreport.read_runs import choose_study, read_jsonl, read_run, read_study
-from tests.run_fixtures import write_run, write_study
+from ganreport.read_runs import list_studies, read_catalog, read_run, read_study
+from tests.run_fixtures import write_all_studies, write_run, write_study
 
 
-def test_read_run_reads_every_file(tmp_path):
-    run = read_run(write_run(tmp_path, "v2", epochs=3), [])
-    assert run.version == "v2" and run.study == "abstract" and run.parent == "v1"
-    assert run.title == "Label smoothing + LeakyReLU G" and run.status == "complete"
+def _read(folder):
+    warnings: list[str] = []
+    return read_run(folder, warnings), warnings
+
+
+def test_read_run_reads_every_file_written_by_run_writer(tmp_path):
+    run, warnings = _read(write_run(tmp_path, "v2", epochs=3))
+    assert warnings == [] and run.damage == ()
+    assert run.key == "abstract/v2" and run.parent == "v1" and run.loss == "bce"
+    assert run.title == "Label smoothing + LeakyReLU G" and run.status.state == "complete"
+    assert run.format_version == runformat.FORMAT_VERSION
     assert run.sample_epochs == [0, 1, 2, 3]
+    assert run.real_grid is not None and run.real_grid.width == run.samples[0].width
     assert len(run.metrics) == 15 and len(run.epochs) == 3
+    assert set(run.metrics[0]) >= {"loss_d", "loss_g", "d_x", "d_g_z", "step", "epoch"}
     assert run.env["device"] == "cpu"
 
 
-def test_torn_last_line_is_skipped_with_a_warning(tmp_path):
-    path = tmp_path / "m.jsonl"
-    path.write_text('{"step": 1}\n{"step": 2}\n{"step": 3, "lo')
-    warnings = []
-    assert read_jsonl(path, warnings) == [{"step": 1}, {"step": 2}]
-    assert warnings == [f"{path}:3: skipped torn last line"]
+@pytest.mark.parametrize("study, loss, names", [
+    ("abstract", "bce", {"d_x", "d_g_z"}),
+    ("squares", "lsgan", {"d_real", "d_fake"}),
+    ("critic", "wgan-gp", {"critic_real", "critic_fake", "wasserstein", "grad_penalty"}),
+])
+def test_each_loss_logs_the_quantities_of_the_contract(tmp_path, study, loss, names):
+    run, _ = _read(write_run(tmp_path, "v1", study=study, epochs=2))
+    assert run.loss == loss
+    assert names <= set(run.metrics[0])
+    contract = {q.name for q in runformat.quantities_for(loss)}
+    assert set(run.metrics[0]) <= contract, "only quantities the contract gives this loss"
 
 
-def test_bad_line_in_the_middle_is_an_error(tmp_path):
-    path = tmp_path / "m.jsonl"
-    path.write_text('{"step": 1}\nnot json\n{"step": 3}\n')
-    with pytest.raises(UserError, match=r"m\.jsonl:2: bad JSON"):
-        read_jsonl(path, [])
+def test_format_1_folders_still_read(tmp_path):
+    folder = write_run(tmp_path, "v1", epochs=2)
+    for name in (runformat.SUMMARY, runformat.ENV):
+        data = json.loads((folder / name).read_text())
+        (folder / name).write_text(json.dumps({**data, "format_version": 1}))
+    (folder / runformat.REAL_GRID).unlink()  # format 1 had no real grid
+    run, warnings = _read(folder)
+    assert run.format_version == 1 and run.real_grid is None and not run.damaged
+    assert warnings == []
 
 
-def test_missing_files_are_empty_or_skip_the_run(tmp_path):
+def test_another_format_version_is_one_line_naming_it(tmp_path):
+    folder = write_run(tmp_path, "v1", epochs=2)
+    data = json.loads((folder / "summary.json").read_text())
+    (folder / "summary.json").write_text(json.dumps({**data, "format_version": 7}))
+    with pytest.raises(UserError) as error:
+        _read(folder)
+    message = str(error.value)
+    assert "\n" not in message and "summary.json: format_version 7" in message
+    assert "reads format versions 1 and 2" in message
+
+
+def test_torn_last_line_is_skipped_with_a_warning_not_damage(tmp_path):
+    folder = write_run(tmp_path, "v1", epochs=2)
+    metrics = folder / "metrics.jsonl"
+    metrics.write_text(metrics.read_text() + '{"step": 11, "lo')
+    run, warnings = _read(folder)
+    assert len(run.metrics) == 10 and not run.damaged
+    assert warnings == [] and run.warnings == (f"{metrics}:11: skipped torn last line",)
+
+
+def test_missing_summary_or_config_skips_the_run(tmp_path):
     folder = write_run(tmp_path, "v1", epochs=2)
     (folder / "metrics.jsonl").unlink()
-    assert read_run(folder, []).metrics == []
+    run, _ = _read(folder)
+    assert run.metrics == [] and not run.damaged, "no metrics yet is not damage"
     (folder / "summary.json").unlink()
-    warnings = []
-    assert read_run(folder, warnings) is None
-    assert "summary.json" in warnings[0]
-
-
-def test_unreadable_summary_is_an_error(tmp_path):
-    folder = write_run(tmp_path, "v1", epochs=2)
-    (folder / "summary.json").write_text("{")
-    with pytest.raises(UserError, match="summary.json: not valid JSON"):
-        read_run(folder, [])
+    run, warnings = _read(folder)
+    assert run is None and "summary.json" in warnings[0] and "skipped" in warnings[0]
 
 
 def test_read_study_sorts_by_order(tmp_path):
     write_study(tmp_path, epochs=2)
     study = read_study(tmp_path, "abstract")
     assert [run.version for run in study.runs] == ["v1", "v2", "v3"]
+    assert study.title == "Abstract art DCGAN"
 
 
-def test_choose_study(tmp_path):
-    assert choose_study(tmp_path / "missing", None) is None
-    write_run(tmp_path, "v1", epochs=1)
-    assert choose_study(tmp_path, None) == "abstract"
-    write_run(tmp_path, "v1", study="other", epochs=1)
-    with pytest.raises(UserError, match="several studies"):
-        choose_study(tmp_path, None)
-    with pytest.raises(UserError, match="studies found: abstract, other"):
-        choose_study(tmp_path, "nope")
-    assert choose_study(tmp_path, "other") == "other"
+def test_catalog_reads_every_study_and_only_the_chosen_ones(tmp_path):
+    write_all_studies(tmp_path, epochs=1)
+    (tmp_path / ".cache").mkdir()  # hidden folders are not studies
+    assert list_studies(tmp_path) == ["abstract", "critic", "squares"]
+    catalog = read_catalog(tmp_path)
+    assert list(catalog.studies) == ["abstract", "critic", "squares"]
+    assert catalog.run_keys() == ["abstract/v1", "abstract/v2", "abstract/v3", "critic/v1",
+                                  "critic/v2", "squares/v1", "squares/v2"]
+    limited = read_catalog(tmp_path, ["squares", "critic", "squares"])
+    assert list(limited.studies) == ["critic", "squares"] and limited.excluded == ("abstract",)
+    with pytest.raises(UserError, match=r"--study nope: .*studies found: abstract, critic, "
+                                        r"squares"):
+        read_catalog(tmp_path, ["nope"])
+
+
+def test_no_runs_is_an_empty_catalog(tmp_path):
+    catalog = read_catalog(tmp_path / "missing")
+    assert catalog.studies == {} and catalog.runs == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from jinja2 import UndefinedError
 
@@ -11,7 +13,6 @@ from ganreport.render import (
     make_url,
     prefix_root_links,
     resolve_layout,
-    version_path,
 )
 
 
@@ -56,14 +57,19 @@ def test_unknown_layout_falls_back_with_a_warning():
     assert "a.md" in warnings[0] and "fancy" in warnings[0]
 
 
+def test_templates_are_package_data():
+    """pip install ships them inside the package (pyproject package-data), not beside it."""
+    import ganreport
+
+    assert DEFAULT_TEMPLATES.parent == Path(ganreport.__file__).resolve().parent
+    for name in ("base.html", "version.html", "study.html", "studies.html", "compare.html",
+                 "setbacks.html", "assets/css/site.css", "assets/js/slider.js"):
+        assert (DEFAULT_TEMPLATES / name).is_file(), name
+
+
 def test_environment_escapes_and_is_strict():
     environment = make_environment(DEFAULT_TEMPLATES, "/r")
     template = environment.from_string("{{ url('/x/') }} {{ text }}")
     assert template.render(text="<b>") == "/r/x/ &lt;b&gt;"
     with pytest.raises(UndefinedError):
         environment.from_string("{{ missing }}").render()
-
-
-def test_version_path_encodes_the_name():
-    assert version_path("v1") == "/versions/v1/"
-    assert version_path("a b<") == "/versions/a%20b%3C/"

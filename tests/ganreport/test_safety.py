@@ -24,7 +24,7 @@ import ganreport.pipeline  # noqa: F401 (imported before a test forks a child as
 from ganreport.__main__ import main
 from ganreport.write import SITE_MARKER
 from tests.ganreport.site_fixture import write_site_src
-from tests.run_fixtures import write_study
+from tests.run_fixtures import write_all_studies
 
 NOBODY = 65534
 
@@ -33,7 +33,7 @@ NOBODY = 65534
 def runs_template(tmp_path_factory):
     """One fixture study, copied into each test's root (writing it costs more than a copy)."""
     runs = tmp_path_factory.mktemp("runs-template") / "runs"
-    write_study(runs, epochs=3)
+    write_all_studies(runs, epochs=3)
     return runs
 
 
@@ -222,7 +222,7 @@ def test_build_with_an_empty_runs_folder_and_allow_empty_builds_a_site_without_r
     (root / "empty").mkdir()
     code, out, err = ganreport(capsys, *build_args(root, "--allow-empty", runs=root / "empty"))
     assert code == 0, err
-    assert "no runs found" in err and (root / "_site/versions/index.html").is_file()
+    assert "no runs found" in err and (root / "_site/studies/index.html").is_file()
 
 
 # -- §3: bad paths, ports and baseurls ----------------------------------------------------------
@@ -477,7 +477,7 @@ def test_every_page_carries_the_policy_before_anything_it_governs(hostile_site):
 
 def test_markup_in_run_files_stays_text(hostile_site):
     root, _ = hostile_site
-    version = (root / "_site/versions/v3/index.html").read_text(encoding="utf-8")
+    version = (root / "_site/studies/abstract/v3/index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in version
     assert "<script>alert" not in version and "<img src=x" not in version
     assert version.count("&lt;img src=x onerror=alert(2)&gt;") >= 3  # title, command, device
