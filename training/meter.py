@@ -14,16 +14,21 @@ import torch
 
 
 class ScalarMeter:
-    """Running sums and counts per name; `read` returns the means and starts over."""
+    """Running sums and counts per name; `read` returns the sums and starts over.
+
+    Sums are float64 (float32 on MPS, which has no float64), so how steps are
+    grouped into rows does not change an epoch's mean in its seventh digit.
+    """
 
     def __init__(self) -> None:
-        self.sums: dict[str, torch.Tensor] = {}  # name -> 0-dim float32 tensor on the device
+        self.sums: dict[str, torch.Tensor] = {}  # name -> 0-dim tensor on the device
         self.counts: dict[str, int] = {}
 
     def add(self, scalars: dict[str, torch.Tensor]) -> None:
         """Add one step's scalars (0-dim tensors); no host synchronisation."""
         for name, value in scalars.items():
-            value = value.detach().float()
+            dtype = torch.float32 if value.device.type == "mps" else torch.float64
+            value = value.detach().to(dtype)
             if name in self.sums:
                 self.sums[name].add_(value)
                 self.counts[name] += 1
@@ -35,13 +40,14 @@ class ScalarMeter:
         self, extra: list[torch.Tensor] | None = None
     ) -> tuple[dict[str, tuple[float, int]], list[float]]:
         """({name: (sum, count)}, extra values) in one transfer; the meter is empty after."""
-        extra = extra or []
-        tensors = [*self.sums.values(), *(value.detach().float() for value in extra)]
+        tensors = [*self.sums.values(), *(extra or [])]
         if not tensors:
             return {}, []
-        values = torch.stack([t.reshape(()) for t in tensors]).tolist()
-        sums = dict(zip(self.sums, values[: len(self.sums)], strict=True))
-        totals = {name: (sums[name], self.counts[name]) for name in self.sums}
+        dtype = torch.float32 if tensors[0].device.type == "mps" else torch.float64
+        values = torch.stack([t.detach().reshape(()).to(dtype) for t in tensors]).tolist()
+        totals = {
+            name: (values[index], self.counts[name]) for index, name in enumerate(self.sums)
+        }
         self.sums, self.counts = {}, {}
         return totals, values[len(totals) :]
 
