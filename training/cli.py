@@ -168,12 +168,12 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
     config, folder = plan.config, plan.folder
     aside = move_aside(folder) if plan.action == "replace" else None
     writer = RunWriter(folder)
+    writer.write_config(config.to_dict())  # first: from now on the folder is recognisably ours
     writer.start()
     if plan.action == "restart":
         trim_after(writer, 0, 0, events=True)
     if plan.action != "resume" or not (folder / "env.json").is_file():
         writer.write_json("env.json", environment(device, config.seed, command))
-    writer.write_config(config.to_dict())
     options = RunOptions(show_bar=sys.stderr.isatty() and not args.no_progress,
                          resume=plan.loaded)
     try:

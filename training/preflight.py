@@ -24,6 +24,8 @@ import yaml
 from ganreport import runformat as rf
 from training.errors import UserError
 
+CONFIG_TEMPORARY = f".{rf.CONFIG}."  # atomic_write's temporary file for config.yaml
+
 
 @dataclass
 class FolderState:
@@ -83,8 +85,8 @@ def inspect_folder(folder: Path) -> FolderState:
         return FolderState("absent")
     if not folder.is_dir():
         return FolderState("foreign", detail="it is a file, not a folder")
-    if not any(folder.iterdir()):
-        return FolderState("empty")
+    if all(entry.name.startswith(CONFIG_TEMPORARY) for entry in folder.iterdir()):
+        return FolderState("empty")  # nothing, or killed while config.yaml was being written
     if not is_ours(folder):
         return FolderState("foreign", detail="it has no config.yaml or summary.json of ganreport")
     summary = _read_json(folder / rf.SUMMARY) or {}
