@@ -1,10 +1,11 @@
 """kill -9 at seeded random moments, then --resume: the metrics equal an uninterrupted run.
 
-Each kill lands after a randomly chosen number of logged steps plus a random
-delay (so it can hit a step, a checkpoint being written or a grid), in a
-`python -m training` subprocess; the next process resumes. The test reports
-kills survived and the largest loss of work in steps. GANREPORT_KILLS=N runs a
-longer campaign (default 3 kills).
+Each kill lands 0-2 newly logged steps into a `python -m training` process, plus
+a random delay (so it can hit start-up, the resume itself, a step, a checkpoint
+being written or a grid); the next process resumes. The test reports kills
+survived and the largest loss of work in steps. GANREPORT_KILLS=N runs a longer
+campaign (default 3 kills; it ends early if the run completes), and
+GANREPORT_KILL_CHECKPOINT_STEPS=null measures the default schedule (every epoch).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from training.cli import main
 from training.preflight import inspect_folder
 
 VERSION = str(EXPERIMENTS / "abstract" / "v2.yaml")
+CHECKPOINT_STEPS = os.environ.get("GANREPORT_KILL_CHECKPOINT_STEPS", "2")
 ARGS = ["--profile", "smoke", "--device", "cpu", "--no-progress", "--set", "dataset.count=48",
-        "--set", "train.epochs=4", "--set", "train.checkpoint_steps=2"]  # 3 steps an epoch
-TOTAL_STEPS = 12
+        "--set", "train.epochs=8", "--set", f"train.checkpoint_steps={CHECKPOINT_STEPS}"]
+TOTAL_STEPS, STEPS_PER_EPOCH = 24, 3
 TIME_KEYS = ("elapsed_s", "wall_time_s", "images_per_s")
 
 
@@ -77,8 +79,8 @@ def _kill_after(out: Path, resume: bool, steps: int, delay: float) -> int:
 
 
 def _resumable(run: Path) -> bool:
-    """What the next --resume will accept: nothing yet, or an interrupted run of ours."""
-    return inspect_folder(run).kind in ("absent", "empty", "interrupted")
+    """What the next --resume will accept: nothing yet, or a run of ours (maybe finished)."""
+    return inspect_folder(run).kind in ("absent", "empty", "interrupted", "complete")
 
 
 def _resumed_from(run: Path) -> int:
@@ -96,12 +98,17 @@ def test_kill_9_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_pa
     reference = tmp_path / "reference"
     assert main(_command(reference)[3:]) == 0  # in this process, also on one thread
     chooser = random.Random(20240611)
-    out, survived, largest_loss = tmp_path / "killed", 0, 0
+    out, survived, largest_loss, moments, tried = tmp_path / "killed", 0, 0, [], 0
+    run, done = out / "abstract" / "v2", 0
     for index in range(kills):
-        done = _kill_after(out, resume=index > 0, steps=chooser.randint(0, TOTAL_STEPS - 1),
+        if inspect_folder(run).kind == "complete":
+            break
+        done = _kill_after(out, resume=index > 0, steps=done + chooser.randint(0, 2),
                            delay=chooser.uniform(0.0, 0.15))
-        run = out / "abstract" / "v2"
-        largest_loss = max(largest_loss, done - _resumed_from(run))
+        tried += 1
+        start = _resumed_from(run)
+        largest_loss = max(largest_loss, done - start)
+        moments.append(f"{done}->{start}")
         survived += _resumable(run)
     finish = subprocess.run(_command(out, "--resume"), cwd=REPO_ROOT, env=_environment(),
                             capture_output=True, text=True)
@@ -111,7 +118,8 @@ def test_kill_9_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_pa
         assert killed == _without_time(_rows(reference / "abstract" / "v2" / name)), name
     summary = json.loads((out / "abstract" / "v2" / rf.SUMMARY).read_text())
     assert summary["status"] == "complete" and summary["steps"] == TOTAL_STEPS
-    assert survived == kills
-    assert largest_loss <= 2  # train.checkpoint_steps=2
-    print(f"\nkill -9: {survived} of {kills} kills survived; largest loss of work "
-          f"{largest_loss} steps")
+    assert survived == tried >= min(kills, 3)
+    every = STEPS_PER_EPOCH if CHECKPOINT_STEPS == "null" else int(CHECKPOINT_STEPS)
+    assert largest_loss <= every
+    print(f"\nkill -9: {survived} of {tried} kills survived; largest loss of work "
+          f"{largest_loss} steps (logged step -> resumed from: {', '.join(moments)})")
