@@ -349,8 +349,10 @@ def _event(run: Run, kind: str, detail: str) -> None:
 
 def trim_after(writer: RunWriter, step: int, epochs_done: int, events: bool) -> int:
     """Drop rows written after a checkpoint (and torn lines); return how many went."""
-    def keep(row: dict) -> bool:
-        return isinstance(row.get("step"), int) and row["step"] <= step
+    def keep(row: dict) -> bool:  # by step where a row has one, else by finished epoch
+        if "step" in row:
+            return isinstance(row["step"], int) and row["step"] <= step
+        return isinstance(row.get("epoch"), int) and row["epoch"] <= epochs_done
 
     dropped = writer.trim_jsonl(rf.METRICS, keep) + writer.trim_jsonl(rf.QUALITY, keep)
     dropped += writer.trim_jsonl(

@@ -204,3 +204,21 @@ def test_without_a_terminal_training_prints_one_line_per_epoch(tmp_path: Path, c
     lines = [line for line in err.splitlines() if line.startswith("abstract/v1 epoch ")]
     assert [line.split()[2] for line in lines] == ["1/3", "2/3", "3/3"]
     assert "loss_d" in lines[0] and "d_x" in lines[0] and "img/s" in lines[0]
+
+
+def test_trimming_after_a_checkpoint_keeps_only_what_it_covers(tmp_path: Path) -> None:
+    writer = RunWriter(tmp_path)
+    writer.start()
+    for step in range(1, 7):
+        writer.append_jsonl(rf.METRICS, {"step": step, "epoch": (step + 2) // 3})
+        writer.append_jsonl(rf.EVENTS, {"kind": "x", "step": step})
+    for epoch in (1, 2):
+        writer.append_jsonl(rf.EPOCHS, {"epoch": epoch, "step": 3 * epoch})
+        writer.append_jsonl(rf.QUALITY, {"epoch": epoch, "swd": 1.0})  # quality rows: no step
+        writer.write_grid(epoch, torch.zeros(4, 3, 4, 4))
+    assert loop.trim_after(writer, step=4, epochs_done=1, events=False) == 2 + 1 + 1
+    assert [r["step"] for r in _jsonl(tmp_path / rf.METRICS)] == [1, 2, 3, 4]
+    assert [r["epoch"] for r in _jsonl(tmp_path / rf.EPOCHS)] == [1]
+    assert [r["epoch"] for r in _jsonl(tmp_path / rf.QUALITY)] == [1]
+    assert len(_jsonl(tmp_path / rf.EVENTS)) == 6  # a rollback keeps the record of what happened
+    assert not (tmp_path / rf.sample_name(2)).exists() and (tmp_path / rf.sample_name(1)).exists()
