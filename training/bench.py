@@ -1,7 +1,9 @@
 """Training throughput: DCGAN update steps per second for the abstract study's v1.
 
 Measures the `cpu` profile and the full recipe side by side in one process (same
-device, interleaved rounds), on random batches so no dataset is needed. Reports
+device, interleaved rounds), on random batches so no dataset is needed. A step is
+the loop's own `train_step` (the loss object's D and G updates, scalars left on
+the device); the device is synchronised only around each timed round. Reports
 images/s, milliseconds per step and peak memory; `ganreport bench --train` calls it.
 """
 
@@ -37,18 +39,20 @@ def _time_steps(trainer, real: torch.Tensor, steps: int) -> float:
     _synchronize(trainer.device)
     start = time.perf_counter()
     for _ in range(steps):
-        train_step(trainer, real)
+        train_step(trainer, lambda: real)
+    trainer.meter.read()  # what the loop does every log_every steps
     _synchronize(trainer.device)
     return time.perf_counter() - start
 
 
 def _setup(profile_name: str, device: torch.device):
     config = _config(profile_name, device)
-    trainer = make_trainer(config, device)
     size, channels = config.dataset.image_size, config.dataset.channels
-    # (N, C, S, S) in [-1, 1], like a real normalised batch
-    real = torch.rand(config.train.batch_size, channels, size, size, device=device) * 2 - 1
-    train_step(trainer, real)  # warm-up: allocator, cuDNN autotune, lazy init
+    shape = (config.train.batch_size, channels, size, size)
+    images = torch.zeros(shape, dtype=torch.uint8)  # one batch of stand-in data for the trainer
+    trainer = make_trainer(config, device, images)
+    real = torch.rand(shape, device=device) * 2 - 1  # (N, C, S, S) in [-1, 1], like a real batch
+    train_step(trainer, lambda: real)  # warm-up: allocator, cuDNN autotune, lazy init
     return config, trainer, real
 
 

@@ -1,9 +1,12 @@
-"""`ganreport train PATH`: resolve every version first, then train them in order.
+"""`ganreport train PATH`: resolve every version, check every folder, then train in order.
 
-All configs and datasets are checked before the first run starts, so a typo
-in v3.yaml fails in a second, not after v1 and v2 have trained. User errors
-print one line, `error: <file>: <key>: <what is expected>`, and return 2;
-Ctrl-C marks the current run "interrupted", keeps its files and returns 130.
+All configs, run folders and datasets are checked before the first run
+starts, so a typo in v3.yaml or a complete run in the way fails in a second,
+not after v1 and v2 have trained. A folder with a run is never overwritten
+unasked: --resume continues it, --force replaces it (the old run is moved
+aside and deleted only once the new one completes). User errors print one
+line, `error: <file>: <key>: <what is expected>`, and return 2; SIGINT and
+SIGTERM checkpoint, print how to resume, and return 130 / 143.
 """
 
 from __future__ import annotations
@@ -12,18 +15,23 @@ import argparse
 import dataclasses
 import json
 import shlex
+import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from training import checkpoint as ckpt
 from training.config import RunConfig
 from training.data import Dataset, load_dataset
-from training.errors import UserError
-from training.loop import train_run
+from training.errors import Interrupted, UserError
+from training.loop import RunOptions, check_batch_fits, checkpoint_bytes, train_run, trim_after
+from training.preflight import check_disk, check_output, inspect_folder, move_aside
 from training.profiles import PROFILES, pick_profile
 from training.rundir import RunWriter, environment
+from training.signals import EXIT_CODES
 from training.study import locate, resolve
 
 
@@ -48,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a setting, e.g. --set train.epochs=5 (repeatable)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue runs from their last checkpoint (exactly, RNG included)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing runs (kept aside until the new run completes), "
+                        "or with --resume accept a changed config")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -64,11 +77,61 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+@dataclass
+class Plan:
+    """What to do with one version: train fresh, resume, replace, or skip."""
+
+    config: RunConfig
+    folder: Path
+    action: str  # fresh, resume, replace, skip
+    loaded: ckpt.Loaded | None = None
+    note: str = ""
+
+
+def _refuse(folder: Path, what: str, hint: str) -> UserError:
+    return UserError(folder, "--out", f"{what}; {hint}")
+
+
+def plan_run(config: RunConfig, folder: Path, resume: bool, force: bool) -> Plan:
+    """Decide from what the folder holds and the flags; refuse anything that could lose work."""
+    state = inspect_folder(folder)
+    if state.kind in ("absent", "empty"):
+        return Plan(config, folder, "fresh", note="nothing to resume: starting" if resume else "")
+    if state.kind == "foreign":
+        raise _refuse(folder, f"not a ganreport run folder ({state.detail})",
+                      "it is left alone; choose another --out")
+    if state.kind == "live":
+        raise _refuse(folder, f"a training process is writing this run ({state.detail})",
+                      "stop it first, or choose another --out")
+    if resume:
+        return _plan_resume(config, folder, state.kind, force)
+    if force:
+        return Plan(config, folder, "replace")
+    article = "an" if state.kind == "interrupted" else "a"
+    held = f"holds {article} {state.kind} run (step {state.step})"
+    raise _refuse(folder, held, "pass --resume to continue it, --force to replace it "
+                  "(the old run is kept until the new one completes), or another --out")
+
+
+def _plan_resume(config: RunConfig, folder: Path, kind: str, force: bool) -> Plan:
+    loaded, skipped = ckpt.load_checkpoint(folder)
+    if loaded is None:
+        why = "; ".join(skipped) or "no checkpoint"
+        return Plan(config, folder, "restart", note=f"{why}: starting over from step 0")
+    changed = ckpt.config_differences(loaded.state["config"], config.to_dict())
+    if changed and not force:
+        raise UserError(folder / "config.yaml", ", ".join(changed),
+                        "changed since the checkpoint; pass --force to resume with the new values")
+    if kind == "complete" and not changed:
+        return Plan(config, folder, "skip", note="already complete")
+    return Plan(config, folder, "resume", loaded)
+
+
 def _datasets(configs: list[RunConfig]) -> dict[str, Dataset]:
     """Load each distinct dataset once (versions of a study usually share one)."""
     loaded: dict[str, Dataset] = {}
     for config in configs:
-        key = json.dumps(dataclasses.asdict(config.dataset), sort_keys=True)
+        key = _dataset_key(config)
         if key not in loaded:
             started = time.perf_counter()
             source = config.sources.get("dataset.path", "config")
@@ -81,32 +144,87 @@ def _datasets(configs: list[RunConfig]) -> dict[str, Dataset]:
     return loaded
 
 
-def _announce(config: RunConfig, folder: Path, device: torch.device) -> None:
+def _dataset_key(config: RunConfig) -> str:
+    return json.dumps(dataclasses.asdict(config.dataset), sort_keys=True)
+
+
+def _announce(plan: Plan, device: torch.device) -> None:
     """Say what is about to run, and what the profile changed from the recipe."""
+    config = plan.config
     changed = ", ".join(f"{k} {a}->{b}" for k, (a, b) in config.profile.changed.items())
+    what = {"resume": "resuming ", "replace": "replacing ", "restart": "restarting "}.get(
+        plan.action, "")
     print(
-        f"\n== {config.study}/{config.version}: {config.title} (profile {config.profile.name}"
-        f"{': ' + changed if changed else ''}) on {device.type} -> {folder}",
+        f"\n== {what}{config.study}/{config.version}: {config.title} (profile "
+        f"{config.profile.name}{': ' + changed if changed else ''}) on {device.type} "
+        f"-> {plan.folder}{' (' + plan.note + ')' if plan.note else ''}",
         file=sys.stderr,
     )
 
 
-def train_all(args: argparse.Namespace, command: str) -> int:
+def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.Namespace,
+             command: str) -> dict:
+    """Train one planned version; --force's old run is deleted only after a complete new one."""
+    config, folder = plan.config, plan.folder
+    aside = move_aside(folder) if plan.action == "replace" else None
+    writer = RunWriter(folder)
+    writer.write_config(config.to_dict())  # first: from now on the folder is recognisably ours
+    writer.start()
+    if plan.action == "restart":
+        trim_after(writer, 0, 0, events=True)
+    if plan.action != "resume" or not (folder / "env.json").is_file():
+        writer.write_json("env.json", environment(device, config.seed, command))
+    options = RunOptions(show_bar=sys.stderr.isatty() and not args.no_progress,
+                         resume=plan.loaded)
+    try:
+        result = train_run(config, dataset, writer, device, options)
+    except BaseException:
+        if aside is not None:
+            print(f"note: the previous run is kept at {aside}", file=sys.stderr)
+        raise
+    if aside is not None:
+        if result["status"] == "complete":
+            shutil.rmtree(aside)
+        else:
+            print(f"note: the previous run is kept at {aside}", file=sys.stderr)
+    return result
+
+
+def resume_command(argv: list[str]) -> str:
+    """The command that continues what `argv` started."""
+    kept = [arg for arg in argv if arg not in ("--force", "--resume")]
+    return "ganreport train " + shlex.join([*kept, "--resume"])
+
+
+def train_all(args: argparse.Namespace, argv: list[str]) -> int:
     """Resolve, check, then train each version; return the exit code."""
+    command = "ganreport train " + shlex.join(argv)
     device = pick_device(args.device)
-    profile = pick_profile(args.profile, device.type)
     study, versions = locate(Path(args.path))
+    profile = pick_profile(args.profile, device.type, study.profiles)
     configs = [resolve(study, version, profile, args.overrides) for version in versions]
+    out = Path(args.out)
+    check_output(out)
+    plans = [
+        plan_run(config, out / config.study / config.version, args.resume, args.force)
+        for config in configs
+    ]
     datasets = _datasets(configs)
     for config in configs:
-        folder = Path(args.out) / config.study / config.version
-        _announce(config, folder, device)
-        writer = RunWriter(folder)
-        writer.start()
-        writer.write_config(config.to_dict())
-        writer.write_json("env.json", environment(device, config.seed, command))
-        dataset = datasets[json.dumps(dataclasses.asdict(config.dataset), sort_keys=True)]
-        result = train_run(config, dataset, writer, device, show_progress=not args.no_progress)
+        check_batch_fits(config, len(datasets[_dataset_key(config)]))
+    check_disk(out, 3 * max(checkpoint_bytes(config) for config in configs) + 64 * 2**20)
+    for plan in plans:
+        _announce(plan, device)
+        if plan.action == "skip":
+            continue
+        config = plan.config
+        try:
+            result = _execute(plan, datasets[_dataset_key(config)], device, args, command)
+        except Interrupted as stop:
+            print(f"interrupted: {config.study}/{config.version} stopped at step {stop.step} "
+                  f"(epoch {stop.epoch}) with a checkpoint; resume with: "
+                  f"{resume_command(argv)}", file=sys.stderr)
+            return EXIT_CODES.get(stop.signum, 130)
         print(
             f"{config.study}/{config.version}: {result['status']}, {result['epochs']} epochs, "
             f"{result['steps']} steps, {result['train_time_s']:.1f} s training",
@@ -122,15 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse already printed the usage error
         return int(exit_.code or 0)
-    command = "ganreport train " + shlex.join(argv)
     try:
-        return train_all(args, command)
+        return train_all(args, argv)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
-            "\ninterrupted: the run folder keeps what was written (status 'interrupted')",
+            "\ninterrupted: the run folder keeps what was written; continue with: "
+            f"{resume_command(argv)}",
             file=sys.stderr,
         )
         return 130

@@ -168,7 +168,12 @@ class TrainConfig:
     batch_size: int = 128
     log_every: int = 10  # steps between metrics.jsonl rows (plus each epoch's last step)
     sample_every: int = 10  # epochs between sample grids (plus epoch 0 and the last)
-    checkpoint_every: int = 10  # epochs between checkpoints (plus the last)
+    checkpoint_every: int = 1  # epochs between checkpoints (plus the last)
+    checkpoint_steps: int | None = None  # also every N steps (null: only by epoch and time)
+    checkpoint_minutes: float = 10.0  # also whenever this long has passed since the last one
+    on_nonfinite: Literal["stop", "rollback"] = "stop"  # NaN/inf: stop, or reload last good
+    rollback_lr_scale: float = 0.5  # rollback: both learning rates are multiplied by this
+    max_rollbacks: int = 3  # rollback: after this many, the run stops as diverged
 
 
 @dataclass
@@ -287,6 +292,10 @@ RANGE_CHECKS: dict[str, Check] = {
     "train.log_every": (lambda v: v >= 1, "a positive integer"),
     "train.sample_every": (lambda v: v >= 1, "a positive integer"),
     "train.checkpoint_every": (lambda v: v >= 1, "a positive integer"),
+    "train.checkpoint_steps": (lambda v: v is None or v >= 1, "a positive integer or null"),
+    "train.checkpoint_minutes": (lambda v: 0 < v < float("inf"), "a positive number of minutes"),
+    "train.rollback_lr_scale": (lambda v: 0 < v < 1, "a number in (0, 1)"),
+    "train.max_rollbacks": (lambda v: v >= 0, "an integer >= 0"),
 }
 
 

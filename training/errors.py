@@ -15,3 +15,11 @@ class UserError(Exception):
         self.key = key
         self.message = message
         super().__init__(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}")
+
+
+class Interrupted(Exception):
+    """Training stopped on SIGINT/SIGTERM after writing a checkpoint (not an error)."""
+
+    def __init__(self, signum: int, step: int, epoch: int) -> None:
+        self.signum, self.step, self.epoch = signum, step, epoch
+        super().__init__(f"stopped by signal {signum} at step {step} (epoch {epoch})")

@@ -1,8 +1,10 @@
-"""RunWriter: the only code that writes a run folder (docs/run-format.md).
+"""RunWriter: the only code that writes a run folder, through ganreport/runformat.py.
 
 Whole files go to a temporary file in the same folder and are renamed over the
-target, so the site builder never reads half a file; JSONL rows are appended
-one whole line at a time and flushed. Non-finite numbers become null.
+target, so the site builder never reads half a file; checkpoints are also
+fsynced and rotated (last.pt -> previous.pt), so a crash never leaves only a
+torn one. JSONL rows are appended one whole line at a time and flushed.
+Non-finite numbers become null. Nothing here deletes a run folder.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,9 +26,10 @@ import torchvision
 import yaml
 from torchvision.utils import make_grid
 
-FORMAT_VERSION = 1
-RUN_FILES = ("config.yaml", "env.json", "metrics.jsonl", "epochs.jsonl", "summary.json")
-RUN_FOLDERS = ("samples", "checkpoints")
+from ganreport import runformat as rf
+
+FORMAT_VERSION = rf.FORMAT_VERSION
+GRID_SIZE = 64  # an 8x8 grid
 
 
 def now_iso() -> str:
@@ -61,34 +63,80 @@ def dump_yaml(tree: dict[str, Any]) -> str:
     return yaml.dump(tree, Dumper=_FlowListDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Call write(handle) on a temporary file beside path, then rename it over path."""
+def fsync_folder(folder: Path) -> None:
+    """Make renames inside `folder` durable (a no-op where folders cannot be opened)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None], durable: bool = False) -> None:
+    """Call write(handle) on a temporary file beside path, then rename it over path.
+
+    durable: fsync the data before the rename and the folder after it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
     try:
         with handle:
             write(handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(handle.name, 0o644)  # temp files are private (0600); run files are not
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+    if durable:
+        fsync_folder(path.parent)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file; lines that do not parse (a torn last line) are left out."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+def grid_pixels(images: torch.Tensor) -> Any:
+    """(N, C, S, S) in [-1, 1] (or uint8) -> an 8-wide PIL grid with 2 px padding."""
+    from PIL import Image  # local: only grids need PIL here
+
+    if images.dtype == torch.uint8:
+        images = images.float().div(127.5).sub(1.0)
+    grid = make_grid(
+        images.detach().float().cpu(), nrow=8, padding=2, normalize=True, value_range=(-1, 1)
+    )  # (C, H, W) in [0, 1]
+    pixels = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
 
 
 class RunWriter:
-    """Writes one run folder `runs/<study>/<version>/`."""
+    """Writes one run folder `runs/<study>/<version>/` (file names from runformat)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
     def start(self) -> None:
-        """Clear what an earlier run left here (only the files this format defines)."""
-        for name in RUN_FILES:
-            (self.folder / name).unlink(missing_ok=True)
-        for name in RUN_FOLDERS:
-            shutil.rmtree(self.folder / name, ignore_errors=True)
-        (self.folder / "samples").mkdir(parents=True, exist_ok=True)
-        (self.folder / "checkpoints").mkdir(exist_ok=True)
+        """Make the folder and its subfolders; never removes anything."""
+        (self.folder / rf.SAMPLES_DIR).mkdir(parents=True, exist_ok=True)
+        (self.folder / rf.CHECKPOINTS_DIR).mkdir(exist_ok=True)
 
     def write_text(self, name: str, text: str) -> None:
         atomic_write(self.folder / name, lambda handle: handle.write(text.encode("utf-8")))
@@ -97,7 +145,7 @@ class RunWriter:
         self.write_text(name, json.dumps(finite_or_none(data), indent=2, allow_nan=False) + "\n")
 
     def write_config(self, tree: dict[str, Any]) -> None:
-        self.write_text("config.yaml", dump_yaml(tree))
+        self.write_text(rf.CONFIG, dump_yaml(tree))
 
     def append_jsonl(self, name: str, row: dict[str, Any]) -> None:
         """Append one whole line and flush, so a crash tears at most the last line."""
@@ -106,23 +154,51 @@ class RunWriter:
             handle.write(line)
             handle.flush()
 
+    def trim_jsonl(self, name: str, keep: Callable[[dict[str, Any]], bool]) -> int:
+        """Rewrite `name` with only the rows `keep` accepts (torn lines go too); return dropped."""
+        path = self.folder / name
+        if not path.is_file():
+            return 0
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = read_jsonl(path)
+        kept = [row for row in rows if keep(row)]
+        text = "".join(json.dumps(row, allow_nan=False) + "\n" for row in kept)
+        atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+        return len(lines) - len(kept)
+
     def write_grid(self, epoch: int, images: torch.Tensor) -> str:
         """Save (64, C, S, S) images in [-1, 1] as an 8x8 PNG grid; return its relative path."""
-        grid = make_grid(
-            images.detach().float().cpu(), nrow=8, padding=2, normalize=True, value_range=(-1, 1)
-        )  # (C, H, W) in [0, 1]
-        pixels = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
-        from PIL import Image  # local: only grids need PIL here
-
-        relative = f"samples/epoch_{epoch:04d}.png"
-        picture = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+        relative = rf.sample_name(epoch)
+        picture = grid_pixels(images)
         atomic_write(self.folder / relative, lambda handle: picture.save(handle, format="PNG"))
         return relative
 
+    def write_real_grid(self, images: torch.Tensor) -> str:
+        """Save up to 64 real training images (uint8, or float in [-1, 1]) as samples/real.png."""
+        picture = grid_pixels(images[:GRID_SIZE])
+        atomic_write(self.folder / rf.REAL_GRID, lambda handle: picture.save(handle, format="PNG"))
+        return rf.REAL_GRID
+
+    def remove_samples_after(self, epoch: int) -> None:
+        """Remove fixed-noise grids of epochs after `epoch` (resume and rollback redraw them)."""
+        for path in (self.folder / rf.SAMPLES_DIR).glob("epoch_*.png"):
+            number = path.stem.removeprefix("epoch_")
+            if number.isdigit() and int(number) > epoch:
+                path.unlink()
+
     def write_checkpoint(self, state: dict[str, Any]) -> None:
-        atomic_write(
-            self.folder / "checkpoints" / "last.pt", lambda handle: torch.save(state, handle)
-        )
+        """Durably write last.pt, keeping the one before as previous.pt."""
+        last, previous = self.folder / rf.LAST_CHECKPOINT, self.folder / rf.PREVIOUS_CHECKPOINT
+        temporary = last.with_name(f".{last.name}.new")
+        with open(temporary, "wb") as handle:
+            torch.save(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        if last.exists():
+            os.replace(last, previous)  # a crash from here on leaves previous.pt whole
+        os.replace(temporary, last)
+        fsync_folder(last.parent)
 
 
 def git_state(repo: Path) -> tuple[str | None, bool]:

@@ -9,8 +9,19 @@ import pytest
 import torch
 import yaml
 
+from ganreport import runformat as rf
 from tests.training.conftest import EXPERIMENTS, MNIST_DIR, REQUIRED_KEYS, write_study
 from training.cli import main
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on 2 cores shared with other jobs, 2 threads spin-wait 10-25x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 TINY = [
     "--profile",
@@ -35,7 +46,7 @@ def _check_run(run: Path, epochs: int) -> None:
     assert all(key in config for key in REQUIRED_KEYS)
     assert config["dataset"]["image_size"] == 32 and config["train"]["epochs"] == epochs
     env = json.loads((run / "env.json").read_text())
-    assert env["format_version"] == 1 and env["device"] == "cpu"
+    assert env["format_version"] == rf.FORMAT_VERSION and env["device"] == "cpu"
     assert env["command"].startswith("ganreport train ")
     metrics = _jsonl(run / "metrics.jsonl")
     steps = [row["step"] for row in metrics]
@@ -47,13 +58,18 @@ def _check_run(run: Path, epochs: int) -> None:
     assert [row["epoch"] for row in epochs_rows] == list(range(1, epochs + 1))
     for row in epochs_rows:
         assert (run / row["sample"]).is_file() and row["images_per_s"] > 0
-    assert (run / "samples" / "epoch_0000.png").is_file()
+    assert (run / rf.sample_name(0)).is_file() and (run / rf.REAL_GRID).is_file()
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "complete" and summary["epochs_completed"] == epochs
     assert summary["sample_epochs"] == list(range(0, epochs + 1))
-    checkpoint = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    assert summary["final"] == {k: v for k, v in epochs_rows[-1].items() if k in metrics[0]
+                                and k not in ("step", "epoch", "elapsed_s")}
+    checkpoint = torch.load(run / rf.LAST_CHECKPOINT, weights_only=True)
     assert checkpoint["epoch"] == epochs and checkpoint["step"] == summary["steps"]
     assert {"generator", "discriminator", "optimizer_g", "optimizer_d", "rng"} <= set(checkpoint)
+    assert set(checkpoint["rng"]) >= {"python", "numpy", "torch", "z", "loss"}
+    heartbeat = json.loads((run / rf.HEARTBEAT).read_text())
+    assert heartbeat["state"] == "complete" and heartbeat["step"] == summary["steps"]
     assert not list(run.rglob(".*"))  # no temporary files left behind
 
 
@@ -167,21 +183,24 @@ def test_folder_with_a_corrupt_image_trains(tmp_path: Path, capsys) -> None:
     assert "skipped 1 unreadable image" in capsys.readouterr().err
 
 
-def test_keyboard_interrupt_marks_the_run(tmp_path: Path, monkeypatch) -> None:
+def test_an_abrupt_interrupt_marks_the_run_and_keeps_the_checkpoint(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A KeyboardInterrupt mid-step (a second Ctrl-C) keeps the last whole checkpoint."""
     import training.loop
 
     def interrupt(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(training.loop, "run_epoch", interrupt)
+    monkeypatch.setattr(training.loop, "train_step", interrupt)
     argv = [str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path), *TINY]
     assert main(argv) == 130
     run = tmp_path / "abstract" / "v1"
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["epochs_completed"] == 0
-    assert (run / "samples" / "epoch_0000.png").is_file() and (
-        run / "checkpoints" / "last.pt"
-    ).is_file()
+    assert (run / rf.sample_name(0)).is_file()
+    assert torch.load(run / rf.LAST_CHECKPOINT, weights_only=True)["step"] == 0
+    assert _jsonl(run / rf.EVENTS)[-1]["kind"] == "interrupted"
 
 
 def test_non_finite_loss_stops_the_run_as_diverged(tmp_path: Path, monkeypatch) -> None:
@@ -189,9 +208,11 @@ def test_non_finite_loss_stops_the_run_as_diverged(tmp_path: Path, monkeypatch) 
 
     real_step = training.loop.train_step
 
-    def nan_at_step_3(trainer, real):
-        scalars = real_step(trainer, real)
-        return {**scalars, "loss_g": float("nan")} if trainer.step == 2 else scalars
+    def nan_at_step_3(trainer, *args):
+        scalars = real_step(trainer, *args)
+        if trainer.step == 3:
+            trainer.meter.add({"loss_g": torch.tensor(float("nan"))})
+        return scalars
 
     monkeypatch.setattr(training.loop, "train_step", nan_at_step_3)
     argv = [str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path), *TINY]
@@ -199,24 +220,29 @@ def test_non_finite_loss_stops_the_run_as_diverged(tmp_path: Path, monkeypatch) 
     run = tmp_path / "abstract" / "v1"
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "diverged" and summary["diverged"] is True
-    assert summary["steps"] == 3 and summary["final"]["loss_g"] is None
+    assert summary["steps"] == 3 and summary["epochs_completed"] == 1
+    first_epoch = _jsonl(run / "epochs.jsonl")[0]
+    assert summary["final"] == {k: first_epoch[k] for k in summary["final"]}  # the last whole one
     last = _jsonl(run / "metrics.jsonl")[-1]
-    assert last["step"] == 3 and last["loss_g"] is None
+    assert last["step"] == 3 and last["loss_g"] is None and last["loss_d"] is not None
     assert _jsonl(run / "epochs.jsonl")[-1]["sample"] == "samples/epoch_0002.png"  # 2 steps/epoch
+    kinds = [(row["kind"], row["step"]) for row in _jsonl(run / rf.EVENTS)]
+    assert kinds == [("nonfinite", 3), ("diverged", 3)]
+    assert torch.load(run / rf.LAST_CHECKPOINT, weights_only=True)["step"] == 2  # last good one
 
 
 def test_each_version_trains_with_its_own_label_ranges(tmp_path: Path, monkeypatch) -> None:
     """The ladder's point: v1 uses hard labels, v2 and v3 the smoothed ranges, every batch."""
-    import training.loop
+    import training.losses.labels
 
     drawn: list[tuple[str, tuple[float, ...]]] = []
-    real_draw = training.loop.draw_labels
+    real_draw = training.losses.labels.draw_labels
 
-    def recording_draw(label_range, count, device):
+    def recording_draw(label_range, count, device, generator):
         drawn.append((current[0], tuple(label_range)))
-        return real_draw(label_range, count, device)
+        return real_draw(label_range, count, device, generator)
 
-    monkeypatch.setattr(training.loop, "draw_labels", recording_draw)
+    monkeypatch.setattr(training.losses.labels, "draw_labels", recording_draw)
     current = [""]
     for version in ("v1", "v2", "v3"):
         current[0] = version
