@@ -251,3 +251,18 @@ def test_each_version_trains_with_its_own_label_ranges(tmp_path: Path, monkeypat
     ranges = {version: {r for v, r in drawn if v == version} for version in ("v1", "v2", "v3")}
     assert ranges["v1"] == {(1.0, 1.0), (0.0, 0.0)}
     assert ranges["v2"] == ranges["v3"] == {(0.7, 1.0), (0.0, 0.3)}
+
+
+def test_a_study_s_own_profile_is_found_by_profile_name(tmp_path: Path) -> None:
+    """`--profile quick` names a profile that only this study's study.yaml defines."""
+    folder = write_study(tmp_path / "tiny", "tiny", {
+        "study": "versions: [v1]\ndataset: {count: 48, image_size: 32}\n"
+                 "model: {g_features: 8, d_features: 8}\n"
+                 "train: {epochs: 50, batch_size: 16}\n"
+                 "profiles:\n  quick:\n    caps: {train.epochs: 1}\n",
+        "v1": "title: Baseline\n",
+    })
+    assert main([str(folder), "--out", str(tmp_path / "runs"), "--profile", "quick",
+                 "--no-progress"]) == 0
+    config = yaml.safe_load((tmp_path / "runs/tiny/v1" / rf.CONFIG).read_text())
+    assert config["profile"]["name"] == "quick" and config["train"]["epochs"] == 1
