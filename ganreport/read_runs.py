@@ -176,6 +176,8 @@ def read_study(runs_dir: Path, study: str, now: Now | None = None) -> Study:
     now = now or Now.real()
     runs, warnings = [], []
     for folder in _subdirs(Path(runs_dir) / study):
+        if runformat.is_set_aside(folder.name):
+            continue  # the previous run, kept until `train --force` completes its replacement
         run = read_run(folder, warnings, now)
         if run is not None:
             runs.append(run)

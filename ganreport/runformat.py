@@ -65,6 +65,14 @@ HEARTBEAT_STALE_S = 300
 DEFAULT_LOSS = "bce"  # a config without loss.name (format 1 folders) trained with BCE
 
 
+SET_ASIDE = ".old-"  # `train --force` renames the previous run to <version>.old-<timestamp>
+
+
+def is_set_aside(folder_name: str) -> bool:
+    """A run kept aside by `train --force` until its replacement completes: not a version."""
+    return SET_ASIDE in folder_name
+
+
 def sample_name(epoch: int) -> str:
     """The fixed-noise grid written after `epoch` (0 = before training), relative path."""
     return f"{SAMPLE_PREFIX}{epoch:04d}{SAMPLE_SUFFIX}"

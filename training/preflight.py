@@ -103,11 +103,11 @@ def inspect_folder(folder: Path) -> FolderState:
 def move_aside(folder: Path) -> Path:
     """Rename a run folder to `<version>.old-<timestamp>` beside it; return the new path."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    aside = folder.with_name(f"{folder.name}.old-{stamp}")
+    aside = folder.with_name(f"{folder.name}{rf.SET_ASIDE}{stamp}")
     counter = 1
     while aside.exists():
         counter += 1
-        aside = folder.with_name(f"{folder.name}.old-{stamp}-{counter}")
+        aside = folder.with_name(f"{folder.name}{rf.SET_ASIDE}{stamp}-{counter}")
     os.rename(folder, aside)
     return aside
 

@@ -109,3 +109,13 @@ def test_catalog_reads_every_study_and_only_the_chosen_ones(tmp_path):
 def test_no_runs_is_an_empty_catalog(tmp_path):
     catalog = read_catalog(tmp_path / "missing")
     assert catalog.studies == {} and catalog.runs == []
+
+
+def test_a_run_kept_aside_by_train_force_is_not_a_version(tmp_path):
+    """`train --force` keeps the old run as v2.old-<time> until the new one completes."""
+    runs = tmp_path / "runs"
+    write_study(runs, epochs=2)
+    (runs / "abstract/v2").rename(runs / f"abstract/v2{runformat.SET_ASIDE}20261203-101500")
+    write_run(runs, "v2", epochs=2)
+    study = read_study(runs, "abstract")
+    assert [run.version for run in study.runs] == ["v1", "v2", "v3"]
