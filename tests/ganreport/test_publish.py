@@ -76,7 +76,8 @@ def test_publish_commits_the_site_and_pushes_only_when_asked(project, cache, cap
     assert ".nojekyll" in published and "studies/abstract/v1/index.html" in published
     assert git(project, "show", "gh-pages:index.html") == \
         (project / "_site/index.html").read_text().strip()
-    assert 'href="/project/studies/abstract/compare/"' in git(project, "show", "gh-pages:index.html")
+    home = git(project, "show", "gh-pages:index.html")
+    assert 'href="/project/studies/abstract/compare/"' in home
     message = git(project, "log", "-1", "--format=%B", "gh-pages")
     assert message.startswith(f"Publish site from {head[:12]} (Write-up)")
     assert f"Source-commit: {head}" in message and message.endswith("Published-by: ganreport")

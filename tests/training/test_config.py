@@ -303,7 +303,8 @@ def test_a_dataset_kind_that_reads_files_without_a_path_is_refused(
 
 def test_tf_tutorial_nets_at_64_px_are_refused_and_at_28_accepted(tmp_path: Path) -> None:
     error = _study_error(tmp_path, "versions: [v1]\nmodel: {arch: tf_tutorial}\n")
-    assert error.key == "model.arch" and "tf_tutorial makes 28, 32 px images, not 64" in error.message
+    assert error.key == "model.arch"
+    assert "tf_tutorial makes 28, 32 px images, not 64" in error.message
     folder = write_study(
         tmp_path / "ok", "ok",
         {"study": "versions: [v1]\nmodel: {arch: tf_tutorial}\ndataset: {image_size: 28}\n",
