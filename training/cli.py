@@ -27,6 +27,7 @@ from training import checkpoint as ckpt
 from training.config import RunConfig
 from training.data import Dataset, load_dataset
 from training.errors import Interrupted, UserError
+from training.hooks import hooks_for
 from training.loop import RunOptions, check_batch_fits, checkpoint_bytes, train_run, trim_after
 from training.preflight import check_disk, check_output, inspect_folder, move_aside
 from training.profiles import PROFILES, pick_profile
@@ -175,7 +176,7 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
     if plan.action != "resume" or not (folder / "env.json").is_file():
         writer.write_json("env.json", environment(device, config.seed, command))
     options = RunOptions(show_bar=sys.stderr.isatty() and not args.no_progress,
-                         resume=plan.loaded)
+                         resume=plan.loaded, hooks=hooks_for(config, dataset, device))
     try:
         result = train_run(config, dataset, writer, device, options)
     except BaseException:
