@@ -337,8 +337,8 @@ def check_claimed(claimed: dict[str, str], site_path: str, owner: str) -> None:
     """Two things writing the same output file would silently lose one of them."""
     key = site_path.lstrip("/")
     if key in claimed and claimed[key] != owner:
-        raise UserError(f"{claimed[key]} and {owner} both write _site/{key}; give one another "
-                        "permalink")
+        raise UserError(f"{claimed[key]} and {owner} both write /{key} of the site; give one "
+                        "another permalink")
     claimed[key] = owner
 
 

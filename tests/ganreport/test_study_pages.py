@@ -172,5 +172,5 @@ def test_a_new_page_kind_is_one_registered_function(root, monkeypatch):
 def test_two_kinds_writing_one_file_is_an_error(root):
     (root / "site_src/clash.md").write_text("---\npermalink: /studies/critic/\n---\nmine\n")
     with pytest.raises(UserError, match=r"site_src/clash\.md and study page critic both write "
-                                        r"_site/studies/critic/index\.html"):
+                                        r"/studies/critic/index\.html of the site"):
         _build(root)

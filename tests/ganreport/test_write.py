@@ -62,7 +62,7 @@ def test_missing_mathjax_package_says_what_to_install(monkeypatch):
 def test_two_writers_of_one_file_are_an_error():
     claimed = {}
     write.check_claimed(claimed, "/a/index.html", "a.md")
-    with pytest.raises(UserError, match="a.md and b.md both write _site/a/index.html"):
+    with pytest.raises(UserError, match="a.md and b.md both write /a/index.html of the site"):
         write.check_claimed(claimed, "a/index.html", "b.md")
 
 
