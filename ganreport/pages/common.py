@@ -103,6 +103,11 @@ class Site:
             self.warnings.append(f"{self.settings.src_dir}/{page.source}: left out of this "
                                  f"build, its study {study!r} is not selected (--study)")
             return True
+        writeup = _writeup_study(page)
+        if writeup is not None and writeup not in self.catalog.studies:
+            self.warnings.append(f"{self.settings.src_dir}/{page.source}: left out of this "
+                                 f"build, its study {writeup!r} has no runs (train it first)")
+            return True
         return False
 
     # -- rendering -----------------------------------------------------------------------------
