@@ -131,3 +131,23 @@ def test_the_automatic_interval_keeps_metrics_near_their_share() -> None:
     assert next_interval(7, 5.0, 10.0, 10, 1, 0.1) == 7
     every = next_interval(None, 5.0, 10.0, 10, 1, 0.1)
     assert 5.0 / (5.0 + every * 1.0) <= 0.1
+
+
+def test_the_weight_average_moves_by_one_minus_decay_and_follows_plain_settings() -> None:
+    from training.quality.ema import WeightAverage
+
+    network = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    average = WeightAverage(network, decay=0.75)
+    before = [p.detach().clone() for p in network.parameters()]
+    with torch.no_grad():
+        for parameter in network.parameters():
+            parameter.add_(4.0)
+        network[1].running_mean.fill_(3.0)
+    average.update(network)
+    for mine, old in zip(average.network.parameters(), before, strict=True):
+        assert torch.allclose(mine, old + 1.0)  # 0.25 of the way to old + 4
+    assert torch.equal(average.network[1].running_mean, torch.full((2,), 3.0))
+    network[0].level, network[0].alpha = 3, 0.5  # a progressive G's schedule
+    followed = average.follow(network)
+    assert (followed[0].level, followed[0].alpha) == (3, 0.5)
+    assert not followed.training  # the average never trains

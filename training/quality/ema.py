@@ -31,6 +31,16 @@ class WeightAverage:
         for mine, theirs in zip(self.network.buffers(), network.buffers(), strict=True):
             mine.copy_(theirs)
 
+    def follow(self, network: torch.nn.Module) -> torch.nn.Module:
+        """The average with the network's plain settings copied over (a progressive G's
+        level and fade-in alpha), ready to draw samples the way the network would."""
+        for mine, theirs in zip(self.network.modules(), network.modules(), strict=True):
+            for key, value in vars(theirs).items():
+                if key != "training" and not key.startswith("_") \
+                        and isinstance(value, (bool, int, float)):
+                    setattr(mine, key, value)
+        return self.network
+
     def state_dict(self) -> dict[str, Any]:
         return {"decay": self.decay, "weights": self.network.state_dict()}
 

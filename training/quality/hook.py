@@ -157,10 +157,11 @@ class QualityHook(Hook):
         row: dict[str, Any] = {"epoch": epoch, "step": trainer.step}
         row.update(measure(self._samples(trainer.nets.generator), self.reference))
         if self.ema is not None:
-            ema_row = measure(self._samples(self.ema.network), self.reference)
+            averaged = self.ema.follow(trainer.nets.generator)
+            ema_row = measure(self._samples(averaged), self.reference)
             row.update({f"{rf.EMA_PREFIX}{key}": value for key, value in ema_row.items()
                         if key not in (SAMPLES_KEY, SECONDS_KEY, "msssim_real")})
-            grid = full_size(sample_fixed(self.ema.network, trainer.fixed_noise),
+            grid = full_size(sample_fixed(averaged, trainer.fixed_noise),
                              self.config.dataset.image_size)
             picture = grid_pixels(grid)
             atomic_write(Path(writer.folder) / rf.ema_sample_name(epoch),
