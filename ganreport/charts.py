@@ -247,7 +247,7 @@ def compare_chart(runs: list[Run], colours: dict[str, str], smoothing: float,
         groups: dict[str, list[tuple[runformat.Quantity, Run]]] = {}
         for run in runs:
             quantity = runformat.quantity(quantity_name, run.loss) if run.loss else None
-            if quantity is not None:
+            if quantity is not None and quantity.file != runformat.QUALITY:  # quality_view
                 groups.setdefault(quantity.kind.name, []).append((quantity, run))
         for members in groups.values():
             panel = _compare_panel(members, colours, smoothing)

@@ -56,6 +56,7 @@ class Run:
     samples: dict[int, Grid]  # epoch -> fixed-noise grid, sorted by epoch
     status: RunStatus
     quality: list[dict[str, Any]] = field(default_factory=list)  # quality.jsonl rows
+    quality_summary: dict[str, Any] = field(default_factory=dict)  # quality.json: floor, best
     real_grid: Grid | None = None  # 64 real training images, when the run has them
     heartbeat: dict[str, Any] | None = None
     damage: tuple[str, ...] = ()  # one line per damaged file: "metrics.jsonl: line 4: ..."
@@ -203,6 +204,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
     metrics = reading.rows(runformat.METRICS, loss)
     epochs = reading.rows(runformat.EPOCHS, loss)
     quality = reading.rows(runformat.QUALITY, loss)
+    quality_summary = reading.mapping(runformat.QUALITY_SUMMARY)
     heartbeat = reading.mapping(runformat.HEARTBEAT) if (folder / runformat.HEARTBEAT).is_file() \
         else None
     samples, real_grid, damaged_epochs = reading.grids()
@@ -214,6 +216,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
     return Run(path=folder, study=folder.parent.name, version=folder.name,
                format_version=version, config=config, env=env, summary=summary,
                metrics=metrics, epochs=epochs, samples=samples, status=status, quality=quality,
+               quality_summary=quality_summary,
                real_grid=real_grid, heartbeat=heartbeat, damage=tuple(reading.damage),
                damaged_epochs=damaged_epochs,
                warnings=tuple(reading.warnings))

@@ -29,6 +29,7 @@ ENV = "env.json"
 METRICS = "metrics.jsonl"  # one row per logged step
 EPOCHS = "epochs.jsonl"  # one row per finished epoch: means over the epoch's steps
 QUALITY = "quality.jsonl"  # one row per measured epoch: sample-quality metrics
+QUALITY_SUMMARY = "quality.json"  # real-data floor, best epoch, metrics off and why, time share
 EVENTS = "events.jsonl"  # one row per event: resume, non-finite loss, rollback, stage start
 SUMMARY = "summary.json"  # status and totals, rewritten after every epoch
 HEARTBEAT = "heartbeat.json"  # pid, host and time, rewritten while the writer is alive
@@ -38,7 +39,7 @@ CHECKPOINTS_DIR = "checkpoints"
 LAST_CHECKPOINT = "checkpoints/last.pt"
 PREVIOUS_CHECKPOINT = "checkpoints/previous.pt"  # the one before last: never torn together
 BEST_CHECKPOINT = "checkpoints/best.pt"
-RUN_FILES = (CONFIG, ENV, METRICS, EPOCHS, QUALITY, EVENTS, SUMMARY, HEARTBEAT)
+RUN_FILES = (CONFIG, ENV, METRICS, EPOCHS, QUALITY, QUALITY_SUMMARY, EVENTS, SUMMARY, HEARTBEAT)
 # What each path holds and who writes it, for docs/run-format.md (generated from here).
 FILE_DESCRIPTIONS = (
     (CONFIG, "the fully resolved config: exactly what ran (written first)"),
@@ -46,6 +47,8 @@ FILE_DESCRIPTIONS = (
     (METRICS, "one JSON object per logged step (appended)"),
     (EPOCHS, "one JSON object per finished epoch, the means of its steps (appended)"),
     (QUALITY, "one JSON object per measured epoch: sample-quality metrics (appended)"),
+    (QUALITY_SUMMARY, "the real-against-real floor, the best epoch, metrics that are off and "
+                      "why, the share of time spent measuring (rewritten per measurement)"),
     (EVENTS, "one JSON object per event: resume, non-finite loss, rollback, stage (appended)"),
     (SUMMARY, "status and totals, rewritten after every epoch and at the end"),
     (HEARTBEAT, "pid, hostname and time, rewritten while the training process lives"),
@@ -53,7 +56,9 @@ FILE_DESCRIPTIONS = (
     (REAL_GRID, "8x8 grid of 64 real training images, the same for every version"),
     (LAST_CHECKPOINT, "torch checkpoint to resume from (the site ignores checkpoints)"),
     (PREVIOUS_CHECKPOINT, "the checkpoint before last, kept until the next one is whole"),
-    (BEST_CHECKPOINT, "the checkpoint of the best epoch by the study's quality metric"),
+    (BEST_CHECKPOINT, "G (and D, and G's EMA) at the best epoch by quality.metric; not "
+                      "resumable"),
+    ("samples/ema_epoch_NNNN.png", "8x8 grid of G's weight average (quality.ema) after epoch N"),
 )
 RUN_FOLDERS = (SAMPLES_DIR, CHECKPOINTS_DIR)
 SAMPLE_PREFIX, SAMPLE_SUFFIX = "samples/epoch_", ".png"
@@ -76,6 +81,14 @@ def is_set_aside(folder_name: str) -> bool:
 def sample_name(epoch: int) -> str:
     """The fixed-noise grid written after `epoch` (0 = before training), relative path."""
     return f"{SAMPLE_PREFIX}{epoch:04d}{SAMPLE_SUFFIX}"
+
+
+def ema_sample_name(epoch: int) -> str:
+    """The grid of G's weight average (quality.ema) after `epoch`, relative path."""
+    return f"{SAMPLES_DIR}/ema_epoch_{epoch:04d}{SAMPLE_SUFFIX}"
+
+
+EMA_PREFIX = "ema_"  # quality.jsonl keys measured on G's weight average: ema_swd, ...
 
 
 def experiment_path(study: str, version: str) -> str:
@@ -234,6 +247,26 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("class_kl", "KL(class histogram ‖ uniform)", QUALITY_LOWER, ALL, QUALITY,
              figure=Q, compare=True,
              description="how far the samples' digit classes are from uniform"),
+    # the same, measured on G's weight average (quality.ema)
+    Quantity("ema_swd", "SWD ×10³, EMA of G", QUALITY_LOWER, ALL, QUALITY, figure=Q,
+             description="swd of the samples of G's exponential moving average"),
+    Quantity("ema_msssim_fake", "MS-SSIM of EMA pairs", QUALITY_LOWER, ALL, QUALITY, figure=Q,
+             description="msssim_fake of G's exponential moving average"),
+    Quantity("ema_fid", "FID, EMA of G", QUALITY_LOWER, ALL, QUALITY, figure=Q,
+             description="fid of G's exponential moving average"),
+    Quantity("ema_kid", "KID ×10³, EMA of G", QUALITY_LOWER, ALL, QUALITY, figure=Q,
+             description="kid of G's exponential moving average"),
+    Quantity("ema_coverage", "classes covered, EMA of G", QUALITY_HIGHER, ALL, QUALITY,
+             figure=Q, description="coverage of G's exponential moving average"),
+    Quantity("ema_class_kl", "class KL, EMA of G", QUALITY_LOWER, ALL, QUALITY, figure=Q,
+             description="class_kl of G's exponential moving average"),
+    # bookkeeping of quality.jsonl rows
+    Quantity("measure_s", "measuring time", SECONDS, ALL, QUALITY,
+             description="seconds this measurement took (G's samples and every metric)"),
+    Quantity("samples", "images compared", COUNTER, ALL, QUALITY,
+             description="generated images measured (and real images in the reference)"),
+    Quantity("metric_share", "share of time on metrics", SCHEDULE, ALL, QUALITY,
+             description="measuring time / all time so far, in [0, 1]"),
 )
 del L, D, Q
 
@@ -360,8 +393,31 @@ HEARTBEAT_FIELDS: tuple[Field, ...] = (
     Field("updated_at", "str", description="ISO 8601 time with offset of the last rewrite"),
 )
 
+QUALITY_SUMMARY_FIELDS: tuple[Field, ...] = (
+    Field("metric", "str", description="the quality.jsonl key that picks the best epoch"),
+    Field("metric_note", "str", nullable=True,
+          description="why the metric differs from quality.metric in config (e.g. FID is off)"),
+    Field("best", "mapping", nullable=True,
+          description="`epoch`, `step`, `value`: the best measured epoch (checkpoints/best.pt)"),
+    Field("ema_best", "mapping", nullable=True,
+          description="the same for G's weight average; null without quality.ema"),
+    Field("floor", "mapping", description="the quality.jsonl keys measured on a second real "
+                                          "sample: the value a perfect generator reaches"),
+    Field("floor_key", "str", description="hash of the real images and settings the floor "
+                                          "was measured with (versions share equal ones)"),
+    Field("skipped", "mapping", description="metric name -> the one line saying why it is off "
+                                            "and how to turn it on"),
+    Field("every", "int", description="epochs between measurements (as last chosen)"),
+    Field("measured_epochs", "list", description="the epochs measured so far"),
+    Field("metric_time_s", "number", description="seconds spent measuring (and preparing)"),
+    Field("other_time_s", "number", description="seconds of everything else (training, grids, "
+                                                "checkpoints) over the same span"),
+    Field("metric_share", "number", description="metric_time_s / (metric_time_s + "
+                                                "other_time_s)"),
+)
+
 FIELDS_BY_FILE = {SUMMARY: SUMMARY_FIELDS, CONFIG: CONFIG_FIELDS, ENV: ENV_FIELDS,
-                  HEARTBEAT: HEARTBEAT_FIELDS}
+                  HEARTBEAT: HEARTBEAT_FIELDS, QUALITY_SUMMARY: QUALITY_SUMMARY_FIELDS}
 
 
 def type_matches(value: object, type_name: str) -> bool:

@@ -71,6 +71,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "env": fields(runformat.ENV_FIELDS),
     "summary": fields(runformat.SUMMARY_FIELDS),
     "heartbeat": fields(runformat.HEARTBEAT_FIELDS),
+    "quality": fields(runformat.QUALITY_SUMMARY_FIELDS),
     "constants": lambda: _table(["name", "value"], [
         ["`FORMAT_VERSION`", runformat.FORMAT_VERSION],
         ["`READABLE_VERSIONS`", ", ".join(map(str, runformat.READABLE_VERSIONS))],

@@ -177,6 +177,21 @@ class TrainConfig:
 
 
 @dataclass
+class QualityConfig:
+    """Sample quality measured during training (training/quality/): how often, how many
+    images, which metric picks checkpoints/best.pt, and an optional EMA of G's weights."""
+
+    enabled: bool = True  # measure at all (false: no quality.jsonl, no best.pt)
+    every: int | None = None  # epochs between measurements; null: automatic, from max_share
+    max_share: float = 0.1  # automatic `every`: at most this share of the time on metrics
+    samples: int = 512  # generated (and real) images per measurement
+    metric: Literal["swd", "fid", "kid"] = "swd"  # lower is better; picks the best epoch
+    inception_weights: str | None = None  # FID/KID weights file; null: torch's hub cache
+    ema: bool = False  # also keep an exponential moving average of G's weights
+    ema_decay: float = 0.999  # weight of the old average at each G step
+
+
+@dataclass
 class ProfileInfo:
     """Which profile ran and every setting that differs from the recipe."""
 
@@ -202,6 +217,7 @@ class RunConfig:
     loss: LossConfig
     optim: OptimConfig
     train: TrainConfig
+    quality: QualityConfig = field(default_factory=QualityConfig)
     profile: ProfileInfo = field(default_factory=ProfileInfo)
     overrides: list[str] = field(default_factory=list)
     # dotted key -> the file (or option) that set it; for error messages, not written out
@@ -220,6 +236,7 @@ SECTIONS: dict[str, type] = {
     "loss": LossConfig,
     "optim": OptimConfig,
     "train": TrainConfig,
+    "quality": QualityConfig,
 }
 # Top-level keys each kind of file may set, with their types.
 STUDY_KEYS: dict[str, Any] = {
@@ -296,6 +313,10 @@ RANGE_CHECKS: dict[str, Check] = {
     "train.checkpoint_minutes": (lambda v: 0 < v < float("inf"), "a positive number of minutes"),
     "train.rollback_lr_scale": (lambda v: 0 < v < 1, "a number in (0, 1)"),
     "train.max_rollbacks": (lambda v: v >= 0, "an integer >= 0"),
+    "quality.every": (lambda v: v is None or v >= 1, "a positive integer or null (automatic)"),
+    "quality.max_share": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
+    "quality.samples": _integer_in(16, 50_000),
+    "quality.ema_decay": (lambda v: 0 < v < 1, "a number in (0, 1)"),
 }
 
 

@@ -46,19 +46,22 @@ PROFILES: dict[str, Profile] = {
     "full": Profile("full", "The exact recipe from the YAML files (the default with CUDA)."),
     "cpu": Profile(
         "cpu",
-        "Sized so `make train` trains the abstract study's three versions in about four "
-        "minutes on two idle CPU cores: 32 px images, 2048 of them, quarter-width networks "
-        "(ngf = ndf = 16), batch 32, and 0.12 of each version's epochs, so the recipes' "
-        "300/100/400 become 36/12/48 epochs of 64 steps; a grid every epoch.",
+        "Sized by measurement (docs/training.md, 'How the cpu profile was chosen') so "
+        "`make train` trains the abstract study's three versions within 8 minutes on two "
+        "CPU cores: 32 px images, 2048 of them, half-width networks (ngf = ndf = 32), "
+        "batch 32, and 0.07 of each version's epochs, so the recipes' 300/100/400 become "
+        "21/7/28 epochs of 64 steps (3:1:4, as the recipes); a grid every epoch; quality "
+        "measured on 256 samples.",
         caps={
             "dataset.image_size": 32,
             "dataset.count": 2048,
-            "model.g_features": 16,
-            "model.d_features": 16,
+            "model.g_features": 32,
+            "model.d_features": 32,
             "train.batch_size": 32,
+            "quality.samples": 256,
         },
-        sets={"train.log_every": 8, "train.sample_every": 1, "train.checkpoint_every": 12},
-        scales={"train.epochs": 0.12},
+        sets={"train.log_every": 8, "train.sample_every": 1, "train.checkpoint_every": 7},
+        scales={"train.epochs": 0.07},
     ),
     "smoke": Profile(
         "smoke",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from .. import analyse, urls
+from .. import analyse, quality_view, urls
 from ..read_runs import Run, Study
 from .common import Site
 from .registry import PlannedPage, page_kind, planned
@@ -37,6 +37,7 @@ def render_version(site: Site, study: Study, run: Run) -> str:
         progression=figures.progression_html(run, None, url),
         final_image=final, real_image=figures.real_image(run, url) if final else None,
         animation=figures.animation(run, url),
+        **quality_context(site, run, final),
         facts=analyse.run_facts(run),
         command=str(run.env.get("command") or "(not recorded)"),
         config_yaml=yaml.safe_dump(run.config, sort_keys=False, allow_unicode=True),
@@ -44,3 +45,34 @@ def render_version(site: Site, study: Study, run: Run) -> str:
         next=runs[index + 1] if index + 1 < len(runs) else None,
     )
     return site.emit("version.html", context)
+
+
+def quality_context(site: Site, run: Run, final: dict | None) -> dict:
+    """The sample-quality section: curves against the floor, notes, best and EMA grids."""
+    figures, url = site.figures, site.environment.globals["url"]
+    best_at = quality_view.best_grid_epoch(run)
+    best = quality_view.best_epoch(run)
+    best_image = None
+    if best_at is not None and final is not None and best_at != final["epoch"]:
+        best_image = figures.grid_image(run, best_at, url)
+        best_image["caption"] = (f"Best samples: {run.key} at epoch {best_at}"
+                                 + (f", the best epoch by {quality_view.metric_of(run)}."
+                                    if best and best.epoch == best_at else
+                                    f", the last grid before the best epoch ({best.epoch})."))
+    ema_image = None
+    ema_at = quality_view.last_ema_epoch(run)
+    grid = quality_view.ema_grid(run, ema_at) if ema_at is not None else None
+    if grid is not None:
+        width, height = figures.display_size(grid)
+        ema_image = {"src": url(urls.site_path_url(figures.web_copy(run, grid))),
+                     "alt": f"{run.key} samples of G's weight average at epoch {ema_at}",
+                     "width": width, "height": height,
+                     "caption": f"EMA of G's weights: {run.key} at epoch {ema_at}, same noise."}
+    return {
+        "quality_plot": figures.plot(quality_view.quality_chart(run, figures.colours[run.key])),
+        "quality_notes": quality_view.notes(run), "best": best,
+        "quality_metric": quality_view.NAMES.get(quality_view.metric_of(run),
+                                                 quality_view.metric_of(run)),
+        "floor_value": quality_view.floor(run).get(quality_view.metric_of(run)),
+        "best_image": best_image, "ema_image": ema_image,
+    }

@@ -205,7 +205,10 @@ def test_setbacks_page_has_author_text_and_every_study_grouped(built):
     for page in RUN_PAGES:
         study, version = page.strip("/").split("/")[1:]
         assert f'id="{study}--{version}"' in text
-    assert "G loss spiked" in text  # abstract/v2 has a loss spike at step 7
+    # abstract/v2 has a loss spike at step 7: the detector finds it, with a plot marking it
+    v2 = text.split('id="abstract--v2"')[1].split('id="abstract--v3"')[0]
+    assert "<strong>Loss spike</strong> (warning, epoch 2, step 7)" in v2
+    assert "G loss (BCE, non-saturating) spiked to" in v2 and "setback-" in v2
 
 
 def test_second_build_redraws_nothing(tmp_path):
