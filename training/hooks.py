@@ -15,10 +15,11 @@ import torch
 from training.config import RunConfig
 from training.data import Dataset
 from training.loop import Hook
+from training.progan.hook import progan_hook
 
 HookFactory = Callable[[RunConfig, Dataset, torch.device], "Hook | None"]
 
-HOOK_FACTORIES: list[HookFactory] = []
+HOOK_FACTORIES: list[HookFactory] = [progan_hook]
 
 
 def hooks_for(config: RunConfig, dataset: Dataset, device: torch.device) -> list[Hook]:
