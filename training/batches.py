@@ -10,9 +10,8 @@ draws exactly the batches the interrupted one would have.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
