@@ -124,6 +124,33 @@ def series_of(rows: list[dict[str, Any]], name: str, x: str = "step"
     return tuple(xs), tuple(values)
 
 
+def stage_marks(run: Run) -> tuple[Mark, ...]:
+    """A progressive run's stage starts, from the `stage` and `resolution` in its metrics rows
+    (the step before the first row of a new stage); () for other runs."""
+    marks, previous, last_step = [], None, 0
+    for row in run.metrics:
+        stage = row.get("stage")
+        if isinstance(stage, int) and stage != previous:
+            if previous is not None:
+                marks.append(Mark(float(last_step), f"{row.get('resolution', '?')} px"))
+            previous = stage
+        if isinstance(row.get("step"), int):
+            last_step = row["step"]
+    return tuple(marks)
+
+
+def schedule_label(run: Run, epoch: int) -> str:
+    """ "16 px, α 0.5" for a progressive run's grid of `epoch` (its last metrics row at or
+    before that epoch's end); "" for other runs and epoch 0."""
+    label = ""
+    for row in run.metrics:
+        if not isinstance(row.get("epoch"), int) or row["epoch"] > epoch:
+            break
+        if "resolution" in row and "alpha" in row:
+            label = f"{row['resolution']} px, α {float(row['alpha']):.2g}"
+    return label
+
+
 def _rows(run: Run, file: str) -> list[dict[str, Any]]:
     return {runformat.METRICS: run.metrics, runformat.EPOCHS: run.epochs,
             runformat.QUALITY: run.quality}.get(file, [])

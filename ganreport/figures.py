@@ -91,11 +91,14 @@ class Figures:
         """src/alt/size of a fixed-noise grid, registering its web copy for the site."""
         grid = run.samples[epoch]
         width, height = self.display_size(grid, thumb)
+        schedule = charts.schedule_label(run, epoch)  # a progan grid's resolution and alpha
+        schedule = f" ({schedule})" if schedule else ""
         return {
             "src": url(urls.site_path_url(self.web_copy(run, grid))),
-            "alt": f"{run.key} samples at epoch {epoch}, fixed noise",
+            "alt": f"{run.key} samples at epoch {epoch}{schedule}, fixed noise",
             "width": width, "height": height, "epoch": epoch, "run": run,
-            "caption": f"{run.key} samples at epoch {epoch}, from the study's fixed noise.",
+            "caption": f"{run.key} samples at epoch {epoch}{schedule}, from the study's "
+                       "fixed noise.",
         }
 
     def real_image(self, run: Run, url, thumb: bool = False) -> dict[str, Any] | None:
@@ -142,10 +145,12 @@ class Figures:
                 "caption": chart.caption, "width": width, "height": height}
 
     def loss_plot(self, run: Run) -> dict[str, Any] | None:
-        return self.plot(charts.loss_chart(run, self.colours[run.key], self.smoothing))
+        return self.plot(charts.loss_chart(run, self.colours[run.key], self.smoothing,
+                                           charts.stage_marks(run)))
 
     def discriminator_plot(self, run: Run) -> dict[str, Any] | None:
-        return self.plot(charts.discriminator_chart(run, self.colours[run.key], self.smoothing))
+        return self.plot(charts.discriminator_chart(run, self.colours[run.key], self.smoothing,
+                                                    charts.stage_marks(run)))
 
     def compare_plot(self, runs: list[Run]) -> dict[str, Any] | None:
         return self.plot(charts.compare_chart(runs, self.colours, self.smoothing))

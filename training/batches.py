@@ -10,6 +10,7 @@ draws exactly the batches the interrupted one would have.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -30,6 +31,8 @@ class BatchStream:
         self.generator = torch.Generator().manual_seed(seed)  # CPU: the same order everywhere
         self.order: torch.Tensor | None = None  # (N,) the current permutation (CPU)
         self.position = 0  # index of the next batch's first image in `order`
+        # applied to each batch (a progressive run pools reals to its resolution); not state
+        self.transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     @property
     def batches_per_pass(self) -> int:
@@ -51,7 +54,7 @@ class BatchStream:
         if flips is not None:
             mask = flips.to(self.device).view(-1, 1, 1, 1)
             batch = torch.where(mask, batch.flip(3), batch)
-        return batch
+        return self.transform(batch) if self.transform is not None else batch
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -177,6 +177,24 @@ class TrainConfig:
 
 
 @dataclass
+class ProganConfig:
+    """Progressive growing (model.arch progan): the stages from start to target resolution.
+
+    Stage 0 trains at `start` for stabilise_images; each later stage doubles the resolution,
+    fades its new block in over fade_images (alpha 0 -> 1), then stabilises for
+    stabilise_images. The last stage runs on until train.epochs are done.
+    """
+
+    start: int = 4  # first resolution, px
+    target: int = 128  # last resolution, px: dataset.image_size (128, or 256)
+    fade_images: int = 600_000  # real images shown while a new block fades in
+    stabilise_images: int = 600_000  # real images shown at full alpha per stage
+    # batch size per stage, from `start` up (4, 8, 16, ... px); a stage past the end of the
+    # list uses its last entry; empty: train.batch_size throughout
+    batch_sizes: list[int] = field(default_factory=list)
+
+
+@dataclass
 class QualityConfig:
     """Sample quality measured during training (training/quality/): how often, how many
     images, which metric picks checkpoints/best.pt, and an optional EMA of G's weights."""
@@ -217,6 +235,7 @@ class RunConfig:
     loss: LossConfig
     optim: OptimConfig
     train: TrainConfig
+    progan: ProganConfig = field(default_factory=ProganConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     profile: ProfileInfo = field(default_factory=ProfileInfo)
     overrides: list[str] = field(default_factory=list)
@@ -236,6 +255,7 @@ SECTIONS: dict[str, type] = {
     "loss": LossConfig,
     "optim": OptimConfig,
     "train": TrainConfig,
+    "progan": ProganConfig,
     "quality": QualityConfig,
 }
 # Top-level keys each kind of file may set, with their types.
@@ -313,6 +333,12 @@ RANGE_CHECKS: dict[str, Check] = {
     "train.checkpoint_minutes": (lambda v: 0 < v < float("inf"), "a positive number of minutes"),
     "train.rollback_lr_scale": (lambda v: 0 < v < 1, "a number in (0, 1)"),
     "train.max_rollbacks": (lambda v: v >= 0, "an integer >= 0"),
+    "progan.start": (lambda v: v in (4, 8, 16, 32, 64, 128), "one of 4, 8, 16, 32, 64, 128"),
+    "progan.target": (lambda v: v in (16, 32, 64, 128, 256), "one of 16, 32, 64, 128, 256"),
+    "progan.fade_images": (lambda v: v >= 1, "a positive integer"),
+    "progan.stabilise_images": (lambda v: v >= 1, "a positive integer"),
+    "progan.batch_sizes": (lambda v: all(2 <= b <= 65536 for b in v),
+                           "a list of batch sizes, one per stage, each in [2, 65536]"),
     "quality.every": (lambda v: v is None or v >= 1, "a positive integer or null (automatic)"),
     "quality.max_share": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
     "quality.samples": _integer_in(16, 50_000),
@@ -380,6 +406,19 @@ CROSS_CHECKS: list[CrossCheck] = [
     ),
     _betas_need_adam("g"),
     _betas_need_adam("d"),
+    CrossCheck(
+        ("model.arch", "progan.target", "dataset.image_size"),
+        lambda arch, target, size: arch != "progan" or target == size,
+        lambda arch, target, size: f"progan grows to progan.target {target} px but "
+        f"dataset.image_size is {size}: set both to the same size",
+        blame="progan.target",
+    ),
+    CrossCheck(
+        ("model.arch", "progan.start", "progan.target"),
+        lambda arch, start, target: arch != "progan" or start < target,
+        "progan.start below progan.target: there must be something to grow",
+        blame="progan.start",
+    ),
 ]
 
 

@@ -15,11 +15,12 @@ import torch
 from training.config import RunConfig
 from training.data import Dataset
 from training.loop import Hook
+from training.progan.hook import progan_hook
 from training.quality.hook import quality_hook
 
 HookFactory = Callable[[RunConfig, Dataset, torch.device], "Hook | None"]
 
-HOOK_FACTORIES: list[HookFactory] = [quality_hook]
+HOOK_FACTORIES: list[HookFactory] = [progan_hook, quality_hook]
 
 
 def hooks_for(config: RunConfig, dataset: Dataset, device: torch.device) -> list[Hook]:

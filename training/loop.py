@@ -87,6 +87,7 @@ class Trainer:
     step: int = 0  # G steps done
     lr_scale: float = 1.0  # lowered by each rollback
     rollbacks: int = 0
+    events: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail) from hooks
 
 
 @dataclass
@@ -275,6 +276,14 @@ def sample_fixed(generator: torch.nn.Module, noise: torch.Tensor) -> torch.Tenso
     return images
 
 
+def at_full_size(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Nearest-upsample a smaller grid (a progressive run's early stages) to the run's size."""
+    factor = size // images.shape[-1]
+    if factor <= 1:
+        return images
+    return torch.nn.functional.interpolate(images, scale_factor=factor, mode="nearest")
+
+
 def weights_finite(nets: Networks) -> torch.Tensor:
     """0-dim bool on the device: every weight of G and D is finite (read with the meter)."""
     parameters = [*nets.generator.parameters(), *nets.discriminator.parameters()]
@@ -369,7 +378,8 @@ def _start_fresh(run: Run, images: torch.Tensor) -> None:
     trainer = run.trainer
     run.writer.write_real_grid(real_grid_images(images, run.config.noise_seed))
     run.progress.sample_epochs.append(0)
-    run.writer.write_grid(0, sample_fixed(trainer.nets.generator, trainer.fixed_noise))
+    images = sample_fixed(trainer.nets.generator, trainer.fixed_noise)
+    run.writer.write_grid(0, at_full_size(images, run.config.dataset.image_size))
     write_summary(run)
     _checkpoint(run)  # resume and rollback always have somewhere to start from
 
@@ -456,7 +466,8 @@ def _end_epoch(run: Run, partial: bool = False) -> None:
     means = {name: total / count for name, (total, count) in progress.epoch_sums.items()}
     sample = None
     if partial or epoch % train.sample_every == 0 or epoch == train.epochs:
-        images = sample_fixed(trainer.nets.generator, trainer.fixed_noise)  # (64, C, S, S)
+        images = sample_fixed(trainer.nets.generator, trainer.fixed_noise)  # (64, C, r, r)
+        images = at_full_size(images, run.config.dataset.image_size)  # (64, C, S, S)
         sample = run.writer.write_grid(epoch, images)
         progress.sample_epochs.append(epoch)
     seconds = progress.epoch_seconds
@@ -521,6 +532,9 @@ def _recover(run: Run) -> str | None:
 def _after_step(run: Run) -> str | None:
     """Read points, epoch end, checkpoints and signals after a step; a status ends the run."""
     trainer, progress, train = run.trainer, run.progress, run.config.train
+    for kind, detail in trainer.events:  # what hooks asked to record (a progan stage)
+        _event(run, kind, detail)
+    trainer.events.clear()
     in_epoch = trainer.step - progress.epochs_done * trainer.steps_per_epoch
     run.display.step(progress.epochs_done + 1, in_epoch)
     epoch_done = in_epoch == trainer.steps_per_epoch
@@ -541,7 +555,6 @@ def _loop(run: Run) -> str:
     """Steps until the planned epochs are done; returns the final status."""
     trainer, progress = run.trainer, run.progress
     total_steps = run.config.train.epochs * trainer.steps_per_epoch
-    images_per_step = run.config.train.batch_size * run.config.loss.n_critic
     progress.restart_clock()
     while trainer.step < total_steps:
         for hook in trainer.hooks:
@@ -549,6 +562,7 @@ def _loop(run: Run) -> str:
         train_step(trainer)
         for hook in trainer.hooks:
             hook.after_step(trainer)
+        images_per_step = trainer.batches.batch_size * run.config.loss.n_critic  # may change
         progress.images_seen += images_per_step
         progress.epoch_images += images_per_step
         status = _after_step(run)
