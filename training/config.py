@@ -186,7 +186,7 @@ class ProganConfig:
     """
 
     start: int = 4  # first resolution, px
-    target: int = 128  # last resolution, px: dataset.image_size (128, or 256)
+    target: int | None = None  # last resolution, px; null: dataset.image_size (it must match)
     fade_images: int = 600_000  # real images shown while a new block fades in
     stabilise_images: int = 600_000  # real images shown at full alpha per stage
     # batch size per stage, from `start` up (4, 8, 16, ... px); a stage past the end of the
@@ -334,7 +334,8 @@ RANGE_CHECKS: dict[str, Check] = {
     "train.rollback_lr_scale": (lambda v: 0 < v < 1, "a number in (0, 1)"),
     "train.max_rollbacks": (lambda v: v >= 0, "an integer >= 0"),
     "progan.start": (lambda v: v in (4, 8, 16, 32, 64, 128), "one of 4, 8, 16, 32, 64, 128"),
-    "progan.target": (lambda v: v in (16, 32, 64, 128, 256), "one of 16, 32, 64, 128, 256"),
+    "progan.target": (lambda v: v is None or v in (16, 32, 64, 128, 256),
+                      "one of 16, 32, 64, 128, 256, or null (dataset.image_size)"),
     "progan.fade_images": (lambda v: v >= 1, "a positive integer"),
     "progan.stabilise_images": (lambda v: v >= 1, "a positive integer"),
     "progan.batch_sizes": (lambda v: all(2 <= b <= 65536 for b in v),
@@ -408,14 +409,14 @@ CROSS_CHECKS: list[CrossCheck] = [
     _betas_need_adam("d"),
     CrossCheck(
         ("model.arch", "progan.target", "dataset.image_size"),
-        lambda arch, target, size: arch != "progan" or target == size,
+        lambda arch, target, size: arch != "progan" or target in (None, size),
         lambda arch, target, size: f"progan grows to progan.target {target} px but "
         f"dataset.image_size is {size}: set both to the same size",
         blame="progan.target",
     ),
     CrossCheck(
-        ("model.arch", "progan.start", "progan.target"),
-        lambda arch, start, target: arch != "progan" or start < target,
+        ("model.arch", "progan.start", "progan.target", "dataset.image_size"),
+        lambda arch, start, target, size: arch != "progan" or start < (target or size),
         "progan.start below progan.target: there must be something to grow",
         blame="progan.start",
     ),
@@ -699,4 +700,6 @@ def build_run_config(tree: dict[str, Any]) -> RunConfig:
     sections = {name: cls(**tree[name]) for name, cls in SECTIONS.items()}
     top = {k: v for k, v in tree.items() if k not in SECTIONS}
     top["profile"] = ProfileInfo(**top.get("profile", {}))
+    if sections["progan"].target is None:  # null: grow to the dataset's size
+        sections["progan"].target = sections["dataset"].image_size
     return RunConfig(**top, **sections)

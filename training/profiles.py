@@ -74,7 +74,10 @@ PROFILES: dict[str, Profile] = {
             "train.batch_size": 16,
             "train.epochs": 2,
         },
-        sets={"train.log_every": 1, "train.sample_every": 1, "train.checkpoint_every": 1},
+        # progan.batch_sizes: [] -> train.batch_size at every stage (the per-stage table
+        # of a recipe is larger than the smoke dataset)
+        sets={"train.log_every": 1, "train.sample_every": 1, "train.checkpoint_every": 1,
+              "progan.batch_sizes": []},
     ),
 }
 RESERVED = {

@@ -68,9 +68,9 @@ def test_required_top_level_keys_and_shared_noise_seed() -> None:
 def test_cpu_profile_records_what_it_changed() -> None:
     config = _resolve("v3", profile=pick_profile("auto", "cpu"))
     assert config.profile.name == "cpu"
-    assert config.profile.changed["train.epochs"] == [400, 48]
+    assert config.profile.changed["train.epochs"] == [400, 28]
     assert config.profile.changed["dataset.image_size"] == [64, 32]
-    assert config.dataset.image_size == 32 and config.train.epochs == 48
+    assert config.dataset.image_size == 32 and config.train.epochs == 28
     assert config.loss.real_label_range == [0.7, 1.0]  # the method is never changed
     assert pick_profile("auto", "cuda").name == "full"
 
