@@ -177,6 +177,20 @@ class TrainConfig:
 
 
 @dataclass
+class PerformanceConfig:
+    """Speed switches (training/fast/); none changes what is trained, each lands in env.json."""
+
+    device_dataset: Literal["auto"] | bool = "auto"  # images on the GPU (auto: if they fit)
+    autocast: Literal["auto", "bf16"] | bool = "auto"  # bf16 on CUDA only (auto/true: bf16)
+    channels_last: Literal["auto"] | bool = "auto"  # auto: CUDA yes, CPU no (no gain measured)
+    compile: bool = False  # torch.compile G and D (off: no measured gain on the v1 nets yet)
+    fused_adam: bool = True  # fused Adam kernels, CUDA only
+    cudnn_benchmark: bool = True  # let cuDNN pick its fastest kernels (CUDA only)
+    cuda_graphs: bool = False  # reserved: capture a step as a CUDA graph (not implemented yet)
+    threads: int | None = None  # CPU threads (null: torch's, at most the cores available)
+
+
+@dataclass
 class ProfileInfo:
     """Which profile ran and every setting that differs from the recipe."""
 
@@ -202,6 +216,7 @@ class RunConfig:
     loss: LossConfig
     optim: OptimConfig
     train: TrainConfig
+    performance: PerformanceConfig = field(default_factory=PerformanceConfig)
     profile: ProfileInfo = field(default_factory=ProfileInfo)
     overrides: list[str] = field(default_factory=list)
     # dotted key -> the file (or option) that set it; for error messages, not written out
@@ -220,6 +235,7 @@ SECTIONS: dict[str, type] = {
     "loss": LossConfig,
     "optim": OptimConfig,
     "train": TrainConfig,
+    "performance": PerformanceConfig,
 }
 # Top-level keys each kind of file may set, with their types.
 STUDY_KEYS: dict[str, Any] = {
@@ -296,6 +312,8 @@ RANGE_CHECKS: dict[str, Check] = {
     "train.checkpoint_minutes": (lambda v: 0 < v < float("inf"), "a positive number of minutes"),
     "train.rollback_lr_scale": (lambda v: 0 < v < 1, "a number in (0, 1)"),
     "train.max_rollbacks": (lambda v: v >= 0, "an integer >= 0"),
+    "performance.threads": (lambda v: v is None or 1 <= v <= 1024,
+                            "an integer in [1, 1024] or null (the cores available)"),
 }
 
 
