@@ -65,13 +65,13 @@ def run_ours(root: Path, device: torch.device, steps: int, warmup: int, batch_si
 
 def compare(folder: Path, device: str = "auto", images: int | None = None,
             steps: int | None = None, warmup: int = 3, batch_size: int = 128,
-            image_size: int = 64) -> dict:
+            image_size: int = 64, jpeg_size: int = 512) -> dict:
     """Both loops on the same JPEGs and device; the ratio and the machine's facts."""
     torch_device = pick_device(device)
     cpu = torch_device.type == "cpu"
     images = images or (512 if cpu else 4096)
     steps = steps or (8 if cpu else 200)
-    root = write_jpegs(folder, images, 512)
+    root = write_jpegs(folder, images, jpeg_size)
     if torch_device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(torch_device)
     tutorial = run_reference(root, image_size, batch_size, steps, torch_device, warmup)
@@ -81,7 +81,7 @@ def compare(folder: Path, device: str = "auto", images: int | None = None,
         "device_name": (torch.cuda.get_device_name(torch_device) if torch_device.type == "cuda"
                         else f"CPU {platform.machine()}"),
         "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "jpegs": images, "jpeg_size": 512, "reduced_for_cpu": cpu,
+        "jpegs": images, "jpeg_size": jpeg_size, "reduced_for_cpu": cpu,
         "tutorial": tutorial, "ganreport": ours,
         "speedup_vs_tutorial": round(ours["images_per_s"] / tutorial["images_per_s"], 2),
         "peak_host_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -136,11 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--images", type=int, help="JPEGs (default 512 on CPU, 4096 on GPU)")
     parser.add_argument("--steps", type=int, help="timed steps per loop (default 8 CPU, 200 GPU)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--jpeg-size", type=int, default=512)
+    parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--sweep", action="store_true",
                         help="also ganreport images/s for batch 64..1024 and 32/64/128 px")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args(argv)
-    result = compare(args.folder, args.device, args.images, args.steps)
+    result = compare(args.folder, args.device, args.images, args.steps, args.warmup,
+                     args.batch_size, args.image_size, args.jpeg_size)
     if args.sweep:
         cpu = result["device"] == "cpu"
         result["sweep"] = sweep(args.folder, args.device, [64, 128, 256, 512, 1024],
