@@ -14,7 +14,7 @@ TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
 BASEURL_ARG := $(if $(BASEURL),--baseurl $(BASEURL),)
 
-.PHONY: all train site serve publish test lint bench clean venv
+.PHONY: all train site serve publish test lint bench bench-site clean venv
 
 all: train site
 
@@ -48,6 +48,9 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check ganreport training tests
 
 bench: $(VENV)/.installed
+	$(PY) -m ganreport bench --vs-tutorial $(BENCH_ARGS)
+
+bench-site: $(VENV)/.installed
 	$(PY) -m ganreport bench $(BENCH_ARGS)
 
 clean:

@@ -132,11 +132,20 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train", action="store_true",
                         help="also measure training throughput (needs torch)")
     parser.add_argument("--device", default="auto", help="device for --train (auto|cpu|cuda)")
+    parser.add_argument("--vs-tutorial", action="store_true",
+                        help="only the training comparison with the PyTorch DCGAN tutorial loop "
+                             "(training/bench_compare.py; writes bench/results.json)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="with --vs-tutorial: images/s for batch 64..1024 and 32/64/128 px")
     return parser
 
 
 def main(argv: list[str]) -> int:
     args = make_parser().parse_args(argv)
+    if args.vs_tutorial:  # imported only here: it needs torch
+        from training.bench_compare import main as compare_main
+
+        return compare_main(["--device", args.device] + (["--sweep"] if args.sweep else []))
     result: dict = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},

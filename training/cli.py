@@ -27,6 +27,7 @@ from training import checkpoint as ckpt
 from training.config import RunConfig
 from training.data import Dataset, load_dataset
 from training.errors import Interrupted, UserError
+from training.fast import settings as fast_settings
 from training.hooks import hooks_for
 from training.loop import RunOptions, check_batch_fits, checkpoint_bytes, train_run, trim_after
 from training.preflight import check_disk, check_output, inspect_folder, move_aside
@@ -174,7 +175,9 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
     if plan.action == "restart":
         trim_after(writer, 0, 0, events=True)
     if plan.action != "resume" or not (folder / "env.json").is_file():
-        writer.write_json("env.json", environment(device, config.seed, command))
+        fast = fast_settings.resolve(config.performance, device, dataset.images.numel())
+        fast_settings.apply_process(fast)  # before environment(): env.json's threads are the run's
+        writer.write_json("env.json", environment(device, config.seed, command, fast.as_dict()))
     options = RunOptions(show_bar=sys.stderr.isatty() and not args.no_progress,
                          resume=plan.loaded, hooks=hooks_for(config, dataset, device))
     try:

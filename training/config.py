@@ -210,6 +210,20 @@ class QualityConfig:
 
 
 @dataclass
+class PerformanceConfig:
+    """Speed switches (training/fast/); none changes what is trained, each lands in env.json."""
+
+    device_dataset: Literal["auto"] | bool = "auto"  # images on the GPU (auto: if they fit)
+    autocast: Literal["auto", "bf16"] | bool = "auto"  # bf16 on CUDA only (auto/true: bf16)
+    channels_last: Literal["auto"] | bool = "auto"  # auto: CUDA yes, CPU no (no gain measured)
+    compile: bool = False  # torch.compile G and D (off: no measured gain on the v1 nets yet)
+    fused_adam: bool = True  # fused Adam kernels, CUDA only
+    cudnn_benchmark: bool = True  # let cuDNN pick its fastest kernels (CUDA only)
+    cuda_graphs: bool = False  # reserved: capture a step as a CUDA graph (not implemented yet)
+    threads: int | None = None  # CPU threads (null: torch's, at most the cores available)
+
+
+@dataclass
 class ProfileInfo:
     """Which profile ran and every setting that differs from the recipe."""
 
@@ -237,6 +251,7 @@ class RunConfig:
     train: TrainConfig
     progan: ProganConfig = field(default_factory=ProganConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    performance: PerformanceConfig = field(default_factory=PerformanceConfig)
     profile: ProfileInfo = field(default_factory=ProfileInfo)
     overrides: list[str] = field(default_factory=list)
     # dotted key -> the file (or option) that set it; for error messages, not written out
@@ -257,6 +272,7 @@ SECTIONS: dict[str, type] = {
     "train": TrainConfig,
     "progan": ProganConfig,
     "quality": QualityConfig,
+    "performance": PerformanceConfig,
 }
 # Top-level keys each kind of file may set, with their types.
 STUDY_KEYS: dict[str, Any] = {
@@ -344,6 +360,8 @@ RANGE_CHECKS: dict[str, Check] = {
     "quality.max_share": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
     "quality.samples": _integer_in(16, 50_000),
     "quality.ema_decay": (lambda v: 0 < v < 1, "a number in (0, 1)"),
+    "performance.threads": (lambda v: v is None or 1 <= v <= 1024,
+                            "an integer in [1, 1024] or null (the cores available)"),
 }
 
 

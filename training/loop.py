@@ -30,6 +30,8 @@ from training.config import RunConfig
 from training.data import Dataset
 from training.display import Display
 from training.errors import Interrupted, UserError
+from training.fast.precision import autocast
+from training.fast.settings import Resolved, apply_process, resolve
 from training.heartbeat import Heartbeat
 from training.losses import GanLoss, Networks, Scalars, build_loss
 from training.meter import ScalarMeter
@@ -37,8 +39,6 @@ from training.nets import build_networks  # the one place the loop names the net
 from training.optimizers import build_optimizer, set_learning_rate, settings
 from training.rundir import GRID_SIZE, RunWriter, now_iso
 from training.signals import StopSignals
-
-ON_DEVICE_LIMIT = 2 * 1024**3  # datasets up to 2 GiB of uint8 are moved to the GPU whole
 
 
 class Hook:
@@ -88,6 +88,7 @@ class Trainer:
     lr_scale: float = 1.0  # lowered by each rollback
     rollbacks: int = 0
     events: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail) from hooks
+    fast: Resolved | None = None  # the performance switches in effect (training/fast/)
 
 
 @dataclass
@@ -180,15 +181,23 @@ def make_trainer(
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     np.random.seed(config.seed % 2**32)
+    fast = resolve(config.performance, device, images.numel())
+    apply_process(fast)
     generator, discriminator = build_networks(config.model, config.dataset)
     generator, discriminator = generator.to(device), discriminator.to(device)
+    if fast.channels_last:
+        generator, discriminator = (net.to(memory_format=torch.channels_last)
+                                    for net in (generator, discriminator))
     nets = Networks(
         generator, discriminator,
-        build_optimizer(generator.parameters(), config.optim, "g", device),
-        build_optimizer(discriminator.parameters(), config.optim, "d", device),
+        build_optimizer(generator.parameters(), config.optim, "g", device, fast.fused_adam),
+        build_optimizer(discriminator.parameters(), config.optim, "d", device, fast.fused_adam),
     )
+    if fast.compile:  # in place: state_dict keys (checkpoints) stay those of the plain module
+        generator.compile()
+        discriminator.compile()
     loss_noise = torch.Generator(device=device).manual_seed(derived_seed(config.seed, "loss"))
-    if device.type != "cpu" and images.numel() <= ON_DEVICE_LIMIT:
+    if fast.device_dataset:
         images = images.to(device)
     batches = BatchStream(images, config.train.batch_size, derived_seed(config.seed, "batches"),
                           config.dataset.flip, device)
@@ -201,6 +210,7 @@ def make_trainer(
         fixed_noise=fixed_noise_for(config).to(device),
         steps_per_epoch=max(1, batches.batches_per_pass // config.loss.n_critic),
         hooks=list(hooks),
+        fast=fast,
     )
 
 
@@ -234,6 +244,11 @@ def train_step(trainer: Trainer, next_batch: Callable[[], torch.Tensor] | None =
     Returns the last D step's and the G step's scalars (0-dim device tensors).
     """
     next_batch = next_batch or trainer.batches.next
+    with autocast(trainer.device, trainer.fast is not None and trainer.fast.autocast_bf16):
+        return _step(trainer, next_batch)
+
+
+def _step(trainer: Trainer, next_batch: Callable[[], torch.Tensor]) -> Scalars:
     loss, n_critic = trainer.loss, trainer.config.loss.n_critic
     ############################
     # (1) Update D n_critic times: each on the next real batch and fresh z

@@ -26,12 +26,14 @@ def build_optimizer(
     optim: OptimConfig,
     network: str,
     device: torch.device,
+    fused: bool = True,
 ) -> torch.optim.Optimizer:
-    """The optimizer for network 'g' or 'd' (fused Adam on CUDA)."""
+    """The optimizer for network 'g' or 'd' (fused Adam on CUDA unless `fused` is False)."""
     name, lr, betas = settings(optim, network)
     if name == "rmsprop":
         return torch.optim.RMSprop(parameters, lr=lr)
-    return torch.optim.Adam(parameters, lr=lr, betas=betas, fused=device.type == "cuda" or None)
+    fused_kernels = (fused and device.type == "cuda") or None  # None: torch's own default
+    return torch.optim.Adam(parameters, lr=lr, betas=betas, fused=fused_kernels)
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:

@@ -225,8 +225,10 @@ def git_state(repo: Path) -> tuple[str | None, bool]:
     return commit or None, bool(status.strip())
 
 
-def environment(device: torch.device, seed: int, command: str) -> dict[str, Any]:
-    """env.json: what ran where, so a reader can reproduce it."""
+def environment(
+    device: torch.device, seed: int, command: str, performance: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """env.json: what ran where (and which speed switches were on), so a reader can reproduce it."""
     commit, dirty = git_state(Path(__file__).resolve().parents[1])
     cuda = torch.version.cuda if device.type == "cuda" else None
     if device.type == "cuda":
@@ -253,4 +255,5 @@ def environment(device: torch.device, seed: int, command: str) -> dict[str, Any]
         "started_at": now_iso(),
         "threads": torch.get_num_threads(),
         "argv": sys.argv,
+        "performance": performance,
     }
