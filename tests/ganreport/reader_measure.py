@@ -49,7 +49,8 @@ def measure(site_url: str) -> dict:
             for scheme in ("light", "dark"):
                 for width in (1280, 375):
                     ctx = browser.new_context(
-                        viewport={"width": width, "height": 900}, color_scheme=scheme,
+                        viewport={"width": width, "height": 900},
+                        color_scheme=scheme,
                         bypass_csp=True,
                     )
                     page = ctx.new_page()
@@ -93,7 +94,9 @@ def main() -> None:
         write_all_studies(root / "runs")
         src = site_src_with_extras(root)
         out = root / "_site"
-        build(src, root / "runs", out, baseurl=BASEURL, cache_dir=root / "cache", log=lambda m: None)
+        build(
+            src, root / "runs", out, baseurl=BASEURL, cache_dir=root / "cache", log=lambda m: None
+        )
         with serving(out, BASEURL) as url:
             t = time.time()
             results = measure(url)

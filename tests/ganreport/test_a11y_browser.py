@@ -25,7 +25,8 @@ AXE = Path(__file__).resolve().parents[2] / ".cache/node/node_modules/axe-core/a
 AXE_RUN_JS = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});
   return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
+    .map(v => `${v.id} (${v.impact}): `
+      + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
 }"""
 
 
@@ -73,8 +74,42 @@ def test_no_sideways_scroll_at_320px(browser, site_crawl):  # noqa: F811
             page = session.open(url)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 320 + 1:
-                problems.append(f"{url}: {width}px wide; widest: {page.evaluate(PHONE_CULPRITS_JS)}")
+                widest = page.evaluate(PHONE_CULPRITS_JS)
+                problems.append(f"{url}: {width}px wide; widest: {widest}")
             page.close()
     finally:
         session.context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_formulas_are_not_tab_stops_and_wide_equations_scroll_focusably(browser, site_crawl):  # noqa: F811
+    """MathJax's default puts every formula in the tab order (the home page's first slider was
+    the 64th stop); here none is, and a display equation wider than a phone is a focusable box."""
+    session = Session(browser, viewport={"width": 320, "height": 640}, is_mobile=True)
+    checked = 0
+    try:
+        for url in sorted(site_crawl.pages):
+            page = session.open(url)
+            if not page.evaluate("document.querySelectorAll('.arithmatex').length"):
+                page.close()
+                continue
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("() => MathJax.startup.promise")
+            page.wait_for_function("!document.documentElement.classList.contains('math-pending')")
+            state = page.evaluate(
+                """() => ({
+                  typeset: document.querySelectorAll('mjx-container').length,
+                  tabStops: document.querySelectorAll('mjx-container[tabindex="0"]').length,
+                  wide: [...document.querySelectorAll('div.arithmatex')]
+                    .filter(b => b.scrollWidth > b.clientWidth + 1)
+                    .map(b => b.tabIndex === 0 && b.getAttribute('role') === 'region'),
+                })"""
+            )
+            assert state["typeset"], url
+            assert state["tabStops"] == 0, f"{url}: {state['tabStops']} formulas are tab stops"
+            assert all(state["wide"]), f"{url}: a wide equation cannot be focused"
+            checked += 1
+            page.close()
+    finally:
+        session.context.close()
+    assert checked, "no page with math was checked"
