@@ -27,7 +27,7 @@ PAGES = {
     "home": "",
     "version": "studies/abstract/v2/",
     "compare": "studies/abstract/compare/",
-    "setbacks": "studies/abstract/setbacks/",
+    "setbacks": "setbacks/",
 }
 TYPESET_JS = """() => new Promise(resolve => {
   if (!window.MathJax || !document.querySelector('.arithmatex')) return resolve(null);
