@@ -301,6 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {distributed.rank_prefix()}{error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:
+        if not distributed.peer_lost(error):
+            raise
+        print(f"error: rank {distributed.rank()}: lost contact with another rank "
+              f"({str(error).splitlines()[0][:160]}); the run folder keeps its last checkpoint",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         if distributed.is_main():
             print(

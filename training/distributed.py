@@ -18,7 +18,6 @@ import contextlib
 import datetime
 import logging
 import os
-import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from training.rundir import RunWriter
 
 T = TypeVar("T")
 TIMEOUT = datetime.timedelta(minutes=30)  # a collective that waits longer means a lost rank
+SHUTDOWN_S = 300  # after Ctrl-C, how long the workers may take to checkpoint before SIGKILL
 _control: Any = None  # the CPU (gloo) group for host-side agreement; the default group on CPU
 
 
@@ -66,6 +66,14 @@ def rank_prefix() -> str:
     """"rank 1: " for a message from a rank other than 0 ("" otherwise)."""
     number = int(os.environ.get("RANK", "0")) if launched() else 0
     return f"rank {number}: " if number else ""
+
+
+def peer_lost(error: BaseException) -> bool:
+    """True for the error a collective raises when another rank has died (one line is enough:
+    the rank that failed first prints its own message)."""
+    text = str(error)
+    return active() and (isinstance(error, dist.DistError) or any(
+        marker in text for marker in ("Connection reset", "Connection closed", "peer", "NCCL")))
 
 
 def shard() -> tuple[int, int]:
@@ -348,23 +356,27 @@ def worker_threads(processes: int) -> int:
 def launch(argv: list[str], nproc: int) -> int:
     """Run `python -m training argv` as nproc ranks (torchrun's elastic agent); exit code.
 
-    Ctrl-C reaches every worker straight from the terminal, and each stops at the same step
-    with a checkpoint; the launcher only waits for them. SIGTERM to the launcher is passed
-    on once. The failing rank prints its own message; this adds one line naming it.
+    The workers run in sessions of their own: the launcher passes Ctrl-C (SIGINT) or SIGTERM
+    on to each once, and waits up to SHUTDOWN_S while every rank stops at the same step with
+    a checkpoint. The failing rank prints its own message; this adds one line naming it.
     """
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
+    for name in list(logging.root.manager.loggerDict):  # the agent's notes are not for users
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(nproc)))
     config = LaunchConfig(
         min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=str(uuid.uuid4()),
         rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0,
-        monitor_interval=0.2, signals_to_handle="SIGTERM",
+        monitor_interval=0.2, signals_to_handle="SIGTERM,SIGINT", shutdown_timeout=SHUTDOWN_S,
     )
-    previous = signal.signal(signal.SIGINT, lambda *_: None)  # the workers handle Ctrl-C
     try:
         elastic_launch(config, sys.executable)("-m", "training", *argv)
+    except SignalException as stopped:  # the workers checkpointed and said how to resume
+        return 128 + int(stopped.sigval)
     except ChildFailedError as failed:
         first_rank, first = min(failed.failures.items(), key=lambda item: item[1].timestamp)
         code = first.exitcode if first.exitcode > 0 else 128 - first.exitcode
@@ -372,6 +384,4 @@ def launch(argv: list[str], nproc: int) -> int:
             print(f"error: rank {first_rank} of {nproc} failed first (exit {code}); "
                   f"the others were stopped", file=sys.stderr)
         return code
-    finally:
-        signal.signal(signal.SIGINT, previous)
     return 0
