@@ -140,7 +140,12 @@ def train_parallel(args: argparse.Namespace, argv: list[str]) -> int:
           f"({f'one per CUDA device of {cuda_devices}' if cuda_devices else 'on the CPU'})",
           file=sys.stderr)
     stopped = run_jobs(jobs, width, cuda_devices)
-    return report(study.name, jobs, stopped)
+    code = report(study.name, jobs, stopped)
+    if stopped is not None:
+        from training.cli import resume_command
+
+        print(f"interrupted: resume the study with: {resume_command(argv)}", file=sys.stderr)
+    return code
 
 
 def report(study: str, jobs: list[Job], stopped: int | None) -> int:
@@ -152,6 +157,8 @@ def report(study: str, jobs: list[Job], stopped: int | None) -> int:
             state = "not started (stopped first)"
         elif code == 0:
             state = "done"
+        elif code in (130, 143):
+            state = f"interrupted with a checkpoint (exit {code})"
         else:
             state = f"failed (exit {code})" + (f": {job.last_error}" if job.last_error else "")
             failures.append(code)
