@@ -35,6 +35,7 @@ from training.rundir import RunWriter
 
 T = TypeVar("T")
 TIMEOUT = datetime.timedelta(minutes=30)  # a collective that waits longer means a lost rank
+AGREE_EVERY = 8  # steps between agreements on signals and the clock (Ctrl-C waits that long)
 SHUTDOWN_S = 300  # after Ctrl-C, how long the workers may take to checkpoint before SIGKILL
 _control: Any = None  # the CPU (gloo) group for host-side agreement; the default group on CPU
 
@@ -200,14 +201,22 @@ def describe(config: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------- agreement
 
 
-def agree(stop_signal: int | None, checkpoint_due: bool) -> tuple[int | None, bool]:
-    """All ranks' (signal, checkpoint due) combined: any rank's signal or clock counts."""
+def agree(step: int, stop_signal: int | None, scheduled: bool, overdue: bool
+          ) -> tuple[int | None, bool]:
+    """(signal to stop on, checkpoint now), the same on every rank.
+
+    A scheduled checkpoint (by epoch or step) is the same everywhere already. A signal
+    and the clock are per process: every AGREE_EVERY steps the ranks combine them (any
+    rank's counts) in one small all-reduce on the CPU; between, they wait.
+    """
     if not active():
-        return stop_signal, checkpoint_due
-    flags = torch.tensor([stop_signal or 0, int(checkpoint_due)], dtype=torch.int64)
+        return stop_signal, scheduled or overdue
+    if step % AGREE_EVERY:
+        return None, scheduled
+    flags = torch.tensor([stop_signal or 0, int(overdue)], dtype=torch.int64)
     dist.all_reduce(flags, op=dist.ReduceOp.MAX, group=_control)
-    signum, due = flags.tolist()
-    return (signum or None), bool(due)
+    signum, late = flags.tolist()
+    return (signum or None), scheduled or bool(late)
 
 
 def average(values: torch.Tensor) -> torch.Tensor:

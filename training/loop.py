@@ -442,15 +442,16 @@ def _checkpoint(run: Run) -> bool:
     return True
 
 
-def _checkpoint_due(run: Run, epoch_done: bool) -> bool:
-    """Every checkpoint_every epochs and the last, every checkpoint_steps, every N minutes."""
+def _checkpoint_due(run: Run, epoch_done: bool) -> tuple[bool, bool]:
+    """(scheduled, overdue): every checkpoint_every epochs and the last, every
+    checkpoint_steps; overdue by the clock (every checkpoint_minutes)."""
     train, trainer, progress = run.config.train, run.trainer, run.progress
-    if epoch_done and (progress.epochs_done % train.checkpoint_every == 0
-                       or progress.epochs_done == train.epochs):
-        return True
-    if train.checkpoint_steps and trainer.step % train.checkpoint_steps == 0:
-        return True
-    return time.monotonic() - progress.last_checkpoint >= train.checkpoint_minutes * 60
+    scheduled = epoch_done and (progress.epochs_done % train.checkpoint_every == 0
+                                or progress.epochs_done == train.epochs)
+    scheduled = scheduled or bool(train.checkpoint_steps
+                                  and trainer.step % train.checkpoint_steps == 0)
+    overdue = time.monotonic() - progress.last_checkpoint >= train.checkpoint_minutes * 60
+    return scheduled, overdue
 
 
 # ---------------------------------------------------------------------- read points
@@ -570,7 +571,8 @@ def _after_step(run: Run) -> str | None:
     if epoch_done:
         _end_epoch(run)
     # under DDP a signal or the clock on any rank counts for all, so they stay in step
-    stop, due = distributed.agree(run.stop.requested, _checkpoint_due(run, epoch_done))
+    stop, due = distributed.agree(trainer.step, run.stop.requested,
+                                  *_checkpoint_due(run, epoch_done))
     if stop or due:
         if not _checkpoint(run):
             _read_point(run)  # the row that shows where the numbers broke

@@ -68,8 +68,9 @@ def _relay(job: Job) -> None:
 
 def _start(job: Job, slot: int, cuda_devices: int, threads: int) -> None:
     env = dict(os.environ)
-    if cuda_devices:
-        env["CUDA_VISIBLE_DEVICES"] = str(slot % cuda_devices)
+    if cuda_devices:  # the slot's device among those this process may see
+        visible = env.get("CUDA_VISIBLE_DEVICES", ",".join(map(str, range(cuda_devices))))
+        env["CUDA_VISIBLE_DEVICES"] = visible.split(",")[slot % cuda_devices].strip()
     else:
         env.setdefault("OMP_NUM_THREADS", str(threads))
     job.slot = slot

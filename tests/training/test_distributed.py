@@ -174,6 +174,18 @@ def test_parallel_reports_a_failing_version_before_starting_any(tmp_path: Path) 
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="nccl: needs two CUDA devices")
+def test_two_gpus_with_nccl_and_sync_batchnorm_stay_identical(tmp_path: Path) -> None:
+    parity = tmp_path / "parity"
+    done = _train([str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path / "runs"),
+                   "--profile", "smoke", "--device", "cuda", "--no-progress", "--nproc", "2",
+                   "--set", "performance.sync_batchnorm=true"], tmp_path, parity)
+    assert done.returncode == 0, done.stderr
+    env = json.loads((tmp_path / "runs" / "abstract" / "v1" / rf.ENV).read_text())
+    assert env["performance"]["backend"] == "nccl" and env["performance"]["sync_batchnorm"]
+    assert [row[:2] for row in _parity(parity, 0)] == [row[:2] for row in _parity(parity, 1)]
+
+
 # ---------------------------------------------------------------------- in one process
 
 
