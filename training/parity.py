@@ -4,7 +4,9 @@ With GANREPORT_PARITY_DIR set, every rank appends one line per G step to
 <dir>/rank<r>.txt: the step, a SHA-256 of G's and D's parameters, and this rank's own
 D loss over the step (from its local batch slice). Identical hashes with different
 losses mean the ranks trained on different data and still hold the same weights.
-Unset (always, outside tests), no hook is made and nothing is written.
+GANREPORT_PARITY_INF=<rank>:<step> also adds an infinite D loss on that rank once, after
+that step, to check that all ranks roll back together. Unset (always, outside tests), no
+hook is made and nothing is written.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from training.data import Dataset
 from training.loop import Hook, Trainer
 
 ENV = "GANREPORT_PARITY_DIR"
+INF_ENV = "GANREPORT_PARITY_INF"
 
 
 def fingerprint(modules: list[torch.nn.Module]) -> str:
@@ -37,10 +40,15 @@ class ParityHook(Hook):
 
     name = "parity"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, inject: str = "") -> None:
         self.path = folder / f"rank{distributed.rank()}.txt"
+        rank, _, step = inject.partition(":")
+        self.inject_at = int(step) if inject and int(rank) == distributed.rank() else None
 
     def after_step(self, trainer: Trainer) -> None:
+        if trainer.step == self.inject_at:
+            self.inject_at = None  # once: the rolled-back run passes this step again
+            trainer.meter.add({"loss_d": torch.tensor(float("inf"), device=trainer.device)})
         nets = trainer.nets
         local = trainer.meter.sums.get("loss_d")  # unread local sum: this rank's batches only
         loss = float(local) if local is not None else float("nan")
@@ -52,4 +60,4 @@ class ParityHook(Hook):
 def parity_hook(config: RunConfig, dataset: Dataset, device: torch.device) -> Hook | None:
     """A ParityHook when GANREPORT_PARITY_DIR names a folder (tests); None otherwise."""
     folder = os.environ.get(ENV)
-    return ParityHook(Path(folder)) if folder else None
+    return ParityHook(Path(folder), os.environ.get(INF_ENV, "")) if folder else None

@@ -30,9 +30,10 @@ STEPS_PER_EPOCH = 3  # smoke: 48 images, batch 16
 
 
 def _train(args: list[str], tmp: Path, parity: Path | None = None,
-           launcher: list[str] | None = None) -> subprocess.CompletedProcess:
+           launcher: list[str] | None = None, **extra_env: str) -> subprocess.CompletedProcess:
     """Run `python -m ganreport train ARGS` (or another launcher) from the repository root."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GANREPORT_CACHE": str(tmp / "cache")}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GANREPORT_CACHE": str(tmp / "cache"),
+           **extra_env}
     env.pop(PARITY_ENV, None)
     if parity is not None:
         parity.mkdir(parents=True, exist_ok=True)
@@ -127,6 +128,27 @@ def test_torchrun_directly_trains_what_the_resumed_run_trained(resumed, tmp_path
     assert resumed_weights.keys() == straight_weights.keys()
     for key, value in straight_weights.items():
         assert torch.equal(value, resumed_weights[key]), key
+
+
+def test_a_non_finite_loss_on_one_rank_rolls_every_rank_back_together(tmp_path: Path) -> None:
+    parity = tmp_path / "parity"
+    done = _train([str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path / "runs"),
+                   *SMOKE, "--nproc", "2", "--set", "train.on_nonfinite=rollback",
+                   "--set", "quality.enabled=false"], tmp_path, parity,
+                  GANREPORT_PARITY_INF="1:4")  # rank 1 alone sees inf after step 4
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "abstract" / "v1"
+    events = _jsonl(run / rf.EVENTS)
+    assert [row["kind"] for row in events] == ["nonfinite", "rollback"]
+    assert "back to step 3" in events[1]["detail"]
+    summary = json.loads((run / rf.SUMMARY).read_text())
+    assert summary["status"] == "complete" and summary["rollbacks"] == 1
+    assert summary["steps"] == 2 * STEPS_PER_EPOCH
+    rank0, rank1 = _parity(parity, 0), _parity(parity, 1)
+    assert [row[0] for row in rank0] == [row[0] for row in rank1] == [1, 2, 3, 4, 4, 5, 6]
+    assert [row[1] for row in rank0] == [row[1] for row in rank1]
+    state = torch.load(run / rf.LAST_CHECKPOINT, weights_only=True)
+    assert state["optimizer_d"]["param_groups"][0]["lr"] == pytest.approx(0.0005 * 0.5)
 
 
 def test_a_user_error_is_one_line_and_exit_2_from_every_rank(tmp_path: Path) -> None:
