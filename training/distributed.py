@@ -19,6 +19,7 @@ import datetime
 import logging
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -369,7 +370,7 @@ def launch(argv: list[str], nproc: int) -> int:
     on to each once, and waits up to SHUTDOWN_S while every rank stops at the same step with
     a checkpoint. The failing rank prints its own message; this adds one line naming it.
     """
-    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.api import DefaultLogsSpecs, SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -377,10 +378,12 @@ def launch(argv: list[str], nproc: int) -> int:
         if name.startswith("torch.distributed"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(nproc)))
+    logs = tempfile.TemporaryDirectory(prefix="ganreport-ranks-")  # the agent's error files
     config = LaunchConfig(
         min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=str(uuid.uuid4()),
         rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0,
         monitor_interval=0.2, signals_to_handle="SIGTERM,SIGINT", shutdown_timeout=SHUTDOWN_S,
+        logs_specs=DefaultLogsSpecs(log_dir=logs.name),
     )
     try:
         elastic_launch(config, sys.executable)("-m", "training", *argv)
@@ -393,4 +396,6 @@ def launch(argv: list[str], nproc: int) -> int:
             print(f"error: rank {first_rank} of {nproc} failed first (exit {code}); "
                   f"the others were stopped", file=sys.stderr)
         return code
+    finally:
+        logs.cleanup()
     return 0

@@ -117,7 +117,7 @@ def test_resume_under_ddp_continues_from_rank_0s_checkpoint(resumed) -> None:
 def test_torchrun_directly_trains_what_the_resumed_run_trained(resumed, tmp_path: Path) -> None:
     """`torchrun --nproc_per_node=2 -m training`: three epochs straight, the same weights."""
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                "--nproc_per_node", "2", "-m", "training"]
+                "--nproc_per_node", "2", "--log-dir", str(tmp_path / "logs"), "-m", "training"]
     done = _train([str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path / "runs"),
                    *SMOKE, "--set", "train.epochs=3"], tmp_path, launcher=launcher)
     assert done.returncode == 0, done.stderr
