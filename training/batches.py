@@ -20,7 +20,8 @@ class BatchStream:
     """Endless seeded batches (B, C, S, S) in [-1, 1], with optional random horizontal flips."""
 
     def __init__(
-        self, images: torch.Tensor, batch_size: int, seed: int, flip: bool, device: torch.device
+        self, images: torch.Tensor, batch_size: int, seed: int, flip: bool, device: torch.device,
+        shard: tuple[int, int] = (0, 1),
     ) -> None:
         if images.shape[0] < batch_size:
             raise ValueError(f"{images.shape[0]} images are fewer than one batch of {batch_size}")
@@ -28,6 +29,7 @@ class BatchStream:
         self.batch_size = batch_size
         self.flip = flip
         self.device = device
+        self.shard = shard  # (rank, ranks): under DDP each rank takes its slice of each batch
         self.generator = torch.Generator().manual_seed(seed)  # CPU: the same order everywhere
         self.order: torch.Tensor | None = None  # (N,) the current permutation (CPU)
         self.position = 0  # index of the next batch's first image in `order`
@@ -49,6 +51,13 @@ class BatchStream:
         flips = None
         if self.flip:
             flips = torch.rand(self.batch_size, generator=self.generator) < 0.5  # (B,) bool
+        rank, ranks = self.shard
+        if ranks > 1:  # the same global batch on every rank; this rank keeps its B/ranks
+            if self.batch_size % ranks:
+                raise ValueError(f"a batch of {self.batch_size} does not split over {ranks} ranks")
+            part = self.batch_size // ranks
+            indices = indices[rank * part : (rank + 1) * part]
+            flips = flips[rank * part : (rank + 1) * part] if flips is not None else None
         batch = self.images[indices.to(self.images.device)]  # (B, C, S, S) uint8
         batch = batch.to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
         if flips is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from training import checkpoint as ckpt
+from training import distributed
 from training.config import RunConfig
 from training.data import Dataset, load_dataset
 from training.errors import Interrupted, UserError
@@ -32,7 +33,7 @@ from training.hooks import hooks_for
 from training.loop import RunOptions, check_batch_fits, checkpoint_bytes, train_run, trim_after
 from training.preflight import check_disk, check_output, inspect_folder, move_aside
 from training.profiles import PROFILES, pick_profile
-from training.rundir import RunWriter, environment
+from training.rundir import environment
 from training.signals import EXIT_CODES
 from training.study import locate, resolve
 
@@ -64,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replace existing runs (kept aside until the new run completes), "
                         "or with --resume accept a changed config")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--nproc", type=int, metavar="N",
+                        help="train each version on N processes with DistributedDataParallel "
+                        "(torchrun; one per GPU, or N CPU processes)")
+    parser.add_argument("--parallel", type=int, metavar="K",
+                        help="train K versions of the study at once (one per GPU, or K CPU "
+                        "processes sharing the cores)")
     return parser
 
 
@@ -168,8 +175,9 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
              command: str) -> dict:
     """Train one planned version; --force's old run is deleted only after a complete new one."""
     config, folder = plan.config, plan.folder
-    aside = move_aside(folder) if plan.action == "replace" else None
-    writer = RunWriter(folder)
+    main = distributed.is_main()  # under DDP only rank 0 touches the folder
+    aside = move_aside(folder) if plan.action == "replace" and main else None
+    writer = distributed.writer_for(folder)
     writer.write_config(config.to_dict())  # first: from now on the folder is recognisably ours
     writer.start()
     if plan.action == "restart":
@@ -177,9 +185,13 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
     if plan.action != "resume" or not (folder / "env.json").is_file():
         fast = fast_settings.resolve(config.performance, device, dataset.images.numel())
         fast_settings.apply_process(fast)  # before environment(): env.json's threads are the run's
-        writer.write_json("env.json", environment(device, config.seed, command, fast.as_dict()))
+        if main:
+            performance = {**fast.as_dict(), **distributed.describe(config)}
+            writer.write_json("env.json", environment(device, config.seed, command, performance))
+    hooks = [hook for hook in hooks_for(config, dataset, device)
+             if main or not hook.main_rank_only]
     options = RunOptions(show_bar=sys.stderr.isatty() and not args.no_progress,
-                         resume=plan.loaded, hooks=hooks_for(config, dataset, device))
+                         resume=plan.loaded, hooks=hooks)
     try:
         result = train_run(config, dataset, writer, device, options)
     except BaseException:
@@ -197,18 +209,18 @@ def _execute(plan: Plan, dataset: Dataset, device: torch.device, args: argparse.
 def resume_command(argv: list[str]) -> str:
     """The command that continues what `argv` started."""
     kept = [arg for arg in argv if arg not in ("--force", "--resume")]
+    if distributed.world_size() > 1 and not any(arg.startswith("--nproc") for arg in kept):
+        kept += ["--nproc", str(distributed.world_size())]  # started by torchrun directly
     return "ganreport train " + shlex.join([*kept, "--resume"])
 
 
-def train_all(args: argparse.Namespace, argv: list[str]) -> int:
-    """Resolve, check, then train each version; return the exit code."""
-    command = "ganreport train " + shlex.join(argv)
-    device = pick_device(args.device)
-    study, versions = locate(Path(args.path))
-    profile = pick_profile(args.profile, device.type, study.profiles)
-    configs = [resolve(study, version, profile, args.overrides) for version in versions]
+def prepare(args: argparse.Namespace, configs: list[RunConfig], device: torch.device
+            ) -> tuple[list[Plan], dict[str, Dataset]]:
+    """Check the output folder, plan every version, load the datasets, check they fit."""
     out = Path(args.out)
     check_output(out)
+    for config in configs:
+        distributed.check_config(config, device)
     plans = [
         plan_run(config, out / config.study / config.version, args.resume, args.force)
         for config in configs
@@ -217,6 +229,44 @@ def train_all(args: argparse.Namespace, argv: list[str]) -> int:
     for config in configs:
         check_batch_fits(config, len(datasets[_dataset_key(config)]))
     check_disk(out, 3 * max(checkpoint_bytes(config) for config in configs) + 64 * 2**20)
+    return plans, datasets
+
+
+def _prepare_ranks(args: argparse.Namespace, configs: list[RunConfig], device: torch.device
+                   ) -> tuple[list[Plan], dict[str, Dataset]]:
+    """Under DDP rank 0 prepares alone; the others follow its plans and checkpoints."""
+    mine: list[tuple[list[Plan], dict[str, Dataset]]] = []
+
+    def work() -> list[tuple[str, str, str | None]]:
+        mine.append(prepare(args, configs, device))
+        return [(plan.action, plan.note, str(plan.loaded.path) if plan.loaded else None)
+                for plan in mine[0][0]]
+
+    shared = distributed.on_main(work)
+    if mine:
+        return mine[0]
+    out = Path(args.out)
+    plans = [
+        Plan(config, out / config.study / config.version, action, note=note,
+             loaded=ckpt.Loaded(torch.load(path, map_location="cpu", weights_only=True),
+                                Path(path)) if path else None)
+        for config, (action, note, path) in zip(configs, shared, strict=True)
+    ]
+    return plans, _datasets(configs)  # rank 0 has filled the dataset cache
+
+
+def train_all(args: argparse.Namespace, argv: list[str], device: torch.device | None = None
+              ) -> int:
+    """Resolve, check, then train each version; return the exit code."""
+    command = "ganreport train " + shlex.join(argv)
+    device = device or pick_device(args.device)
+    study, versions = locate(Path(args.path))
+    profile = pick_profile(args.profile, device.type, study.profiles)
+    configs = [resolve(study, version, profile, args.overrides) for version in versions]
+    if distributed.active():
+        plans, datasets = _prepare_ranks(args, configs, device)
+    else:
+        plans, datasets = prepare(args, configs, device)
     for plan in plans:
         _announce(plan, device)
         if plan.action == "skip":
@@ -245,14 +295,45 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse already printed the usage error
         return int(exit_.code or 0)
     try:
-        return train_all(args, argv)
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        return _dispatch(args, argv)
+    except distributed.ReportedByMain:  # rank 0 printed it
         return 2
+    except UserError as error:
+        print(f"error: {distributed.rank_prefix()}{error}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:
+        if not distributed.peer_lost(error):
+            raise
+        print(f"error: rank {distributed.rank()}: lost contact with another rank "
+              f"({str(error).splitlines()[0][:160]}); the run folder keeps its last checkpoint",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(
-            "\ninterrupted: the run folder keeps what was written; continue with: "
-            f"{resume_command(argv)}",
-            file=sys.stderr,
-        )
+        if distributed.is_main():
+            print(
+                "\ninterrupted: the run folder keeps what was written; continue with: "
+                f"{resume_command(argv)}",
+                file=sys.stderr,
+            )
         return 130
+    finally:
+        distributed.stop()
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    """One process, one rank of several (--nproc or torchrun), or versions side by side."""
+    for flag in ("nproc", "parallel"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            raise UserError(f"--{flag}", str(getattr(args, flag)), "expected a count >= 1")
+    if args.parallel is not None:
+        from training.parallel import train_parallel  # only --parallel needs it
+
+        return train_parallel(args, argv)
+    if distributed.launched():
+        device = distributed.start(pick_device(args.device), args.nproc)
+        with distributed.quiet_unless_main():
+            return train_all(args, argv, device)
+    if (args.nproc or 1) > 1:
+        distributed.check_launch(pick_device(args.device), args.nproc)
+        return distributed.launch(argv, args.nproc)
+    return train_all(args, argv)

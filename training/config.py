@@ -221,6 +221,7 @@ class PerformanceConfig:
     cudnn_benchmark: bool = True  # let cuDNN pick its fastest kernels (CUDA only)
     cuda_graphs: bool = False  # reserved: capture a step as a CUDA graph (not implemented yet)
     threads: int | None = None  # CPU threads (null: torch's, at most the cores available)
+    sync_batchnorm: bool = False  # --nproc > 1: BatchNorm statistics over the global batch
 
 
 @dataclass

@@ -15,12 +15,13 @@ import torch
 from training.config import RunConfig
 from training.data import Dataset
 from training.loop import Hook
+from training.parity import parity_hook
 from training.progan.hook import progan_hook
 from training.quality.hook import quality_hook
 
 HookFactory = Callable[[RunConfig, Dataset, torch.device], "Hook | None"]
 
-HOOK_FACTORIES: list[HookFactory] = [progan_hook, quality_hook]
+HOOK_FACTORIES: list[HookFactory] = [progan_hook, quality_hook, parity_hook]
 
 
 def hooks_for(config: RunConfig, dataset: Dataset, device: torch.device) -> list[Hook]:

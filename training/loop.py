@@ -25,6 +25,7 @@ import torch
 
 from ganreport import runformat as rf
 from training import checkpoint as ckpt
+from training import distributed
 from training.batches import BatchStream
 from training.config import RunConfig
 from training.data import Dataset
@@ -48,6 +49,7 @@ class Hook:
     """
 
     name = "hook"
+    main_rank_only = False  # True: it only measures and writes, so under DDP rank 0 alone runs it
 
     def before_step(self, trainer: Trainer) -> None:
         """Before each step (a ProGAN schedule sets resolution and alpha here)."""
@@ -89,6 +91,7 @@ class Trainer:
     rollbacks: int = 0
     events: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail) from hooks
     fast: Resolved | None = None  # the performance switches in effect (training/fast/)
+    shard: tuple[int, int] = (0, 1)  # (rank, ranks): this process's slice of each batch (DDP)
 
 
 @dataclass
@@ -200,10 +203,12 @@ def make_trainer(
     if fast.device_dataset:
         images = images.to(device)
     batches = BatchStream(images, config.train.batch_size, derived_seed(config.seed, "batches"),
-                          config.dataset.flip, device)
+                          config.dataset.flip, device, shard=distributed.shard())
+    synced = distributed.wrap(nets, config.performance.sync_batchnorm,  # DDP view (several ranks)
+                              every_parameter_used=config.model.arch != "progan")
     return Trainer(
         config=config, device=device, nets=nets,
-        loss=build_loss(config.loss, nets, loss_noise),
+        loss=build_loss(config.loss, synced, loss_noise),
         batches=batches,
         z_noise=torch.Generator(device=device).manual_seed(derived_seed(config.seed, "z")),
         loss_noise=loss_noise,
@@ -211,6 +216,7 @@ def make_trainer(
         steps_per_epoch=max(1, batches.batches_per_pass // config.loss.n_critic),
         hooks=list(hooks),
         fast=fast,
+        shard=distributed.shard(),
     )
 
 
@@ -233,9 +239,14 @@ def apply_learning_rates(trainer: Trainer) -> None:
 
 
 def draw_z(trainer: Trainer, count: int) -> torch.Tensor:
-    """(count, z_dim, 1, 1) standard normal latents from the run's own z generator."""
-    shape = (count, trainer.config.model.z_dim, 1, 1)
-    return torch.randn(shape, device=trainer.device, generator=trainer.z_noise)
+    """(count, z_dim, 1, 1) standard normal latents from the run's own z generator.
+
+    Under DDP every rank draws the whole batch's latents and keeps its own slice.
+    """
+    rank, ranks = trainer.shard
+    shape = (count * ranks, trainer.config.model.z_dim, 1, 1)
+    z = torch.randn(shape, device=trainer.device, generator=trainer.z_noise)
+    return z[rank * count : (rank + 1) * count] if ranks > 1 else z
 
 
 def train_step(trainer: Trainer, next_batch: Callable[[], torch.Tensor] | None = None) -> Scalars:
@@ -418,6 +429,7 @@ def _start_resumed(run: Run, loaded: ckpt.Loaded) -> None:
 def _checkpoint(run: Run) -> bool:
     """Write a checkpoint unless a weight or an unread sum is non-finite (then return False)."""
     trainer, progress = run.trainer, run.progress
+    trainer.meter.synchronize()  # under DDP: every rank holds (and checkpoints) the same sums
     sums = trainer.meter.sums.values()
     flags = [weights_finite(trainer.nets), *(torch.isfinite(total) for total in sums)]
     if not bool(torch.stack(flags).all()):
@@ -430,15 +442,16 @@ def _checkpoint(run: Run) -> bool:
     return True
 
 
-def _checkpoint_due(run: Run, epoch_done: bool) -> bool:
-    """Every checkpoint_every epochs and the last, every checkpoint_steps, every N minutes."""
+def _checkpoint_due(run: Run, epoch_done: bool) -> tuple[bool, bool]:
+    """(scheduled, overdue): every checkpoint_every epochs and the last, every
+    checkpoint_steps; overdue by the clock (every checkpoint_minutes)."""
     train, trainer, progress = run.config.train, run.trainer, run.progress
-    if epoch_done and (progress.epochs_done % train.checkpoint_every == 0
-                       or progress.epochs_done == train.epochs):
-        return True
-    if train.checkpoint_steps and trainer.step % train.checkpoint_steps == 0:
-        return True
-    return time.monotonic() - progress.last_checkpoint >= train.checkpoint_minutes * 60
+    scheduled = epoch_done and (progress.epochs_done % train.checkpoint_every == 0
+                                or progress.epochs_done == train.epochs)
+    scheduled = scheduled or bool(train.checkpoint_steps
+                                  and trainer.step % train.checkpoint_steps == 0)
+    overdue = time.monotonic() - progress.last_checkpoint >= train.checkpoint_minutes * 60
+    return scheduled, overdue
 
 
 # ---------------------------------------------------------------------- read points
@@ -557,12 +570,15 @@ def _after_step(run: Run) -> str | None:
         return _recover(run)
     if epoch_done:
         _end_epoch(run)
-    if run.stop.requested or _checkpoint_due(run, epoch_done):
+    # under DDP a signal or the clock on any rank counts for all, so they stay in step
+    stop, due = distributed.agree(trainer.step, run.stop.requested,
+                                  *_checkpoint_due(run, epoch_done))
+    if stop or due:
         if not _checkpoint(run):
             _read_point(run)  # the row that shows where the numbers broke
             return _recover(run)
-    if run.stop.requested:
-        raise Interrupted(run.stop.requested, trainer.step, run.epoch_of_step())
+    if stop:
+        raise Interrupted(stop, trainer.step, run.epoch_of_step())
     return None
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import torch
 
+from training import distributed
+
 
 class ScalarMeter:
     """Running sums and counts per name; `read` returns the sums and starts over.
@@ -44,12 +46,26 @@ class ScalarMeter:
         if not tensors:
             return {}, []
         dtype = torch.float32 if tensors[0].device.type == "mps" else torch.float64
-        values = torch.stack([t.detach().reshape(()).to(dtype) for t in tensors]).tolist()
+        stacked = torch.stack([t.detach().reshape(()).to(dtype) for t in tensors])
+        values = distributed.average(stacked).tolist()  # under DDP: the mean over the ranks
         totals = {
             name: (values[index], self.counts[name]) for index, name in enumerate(self.sums)
         }
         self.sums, self.counts = {}, {}
         return totals, values[len(totals) :]
+
+    def synchronize(self) -> None:
+        """Under DDP, replace each rank's sums by their mean over the ranks (in place).
+
+        Later reads average again; since every rank then starts from the same sums,
+        the mean of (common sums + each rank's new steps) stays exact.
+        """
+        if not self.sums or distributed.world_size() == 1:
+            return
+        names = list(self.sums)
+        means = distributed.average(torch.stack([self.sums[name] for name in names]))
+        for index, name in enumerate(names):
+            self.sums[name] = means[index].clone()
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -75,6 +75,7 @@ class QualityHook(Hook):
     """Measures quality at chosen epochs; state (EMA, best, clocks) rides in checkpoints."""
 
     name = "quality"
+    main_rank_only = True  # measures and writes files itself; training never reads it
 
     def __init__(self, config: RunConfig, dataset: Dataset, device: torch.device) -> None:
         self.config, self.device = config, device
