@@ -20,7 +20,7 @@ from training.rundir import RunWriter
 
 
 def _run(rows: list[dict]) -> SimpleNamespace:
-    return SimpleNamespace(metrics=rows)
+    return SimpleNamespace(metrics=rows, config={})
 
 
 ROWS = [
@@ -169,7 +169,7 @@ def test_slider_frames_are_labelled_with_resolution_and_alpha(progan_site) -> No
     html = page.read_text()
     frames = json.loads(unescape(re.search(r"data-frames='([^']*)'", html).group(1)))
     labels = {frame["epoch"]: frame["label"] for frame in frames}
-    assert labels[0] == "Epoch 0"  # the untrained G: no metrics row yet
+    assert labels[0] == "Epoch 0 (4 px)"  # the untrained G, drawn at progan.start
     assert labels[2] == "Epoch 2 (16 px, α 0.25)"  # step 8: 1 step into a 4-step fade
     assert labels[6] == "Epoch 6 (32 px, α 1)"
     assert '<output class="epoch-label">Epoch 6 (32 px, α 1)</output>' in html
