@@ -4,7 +4,10 @@ A stage starts where events.jsonl has a `stage` row (its step and epoch are exac
 resolution and how long it trained come from the metrics rows (`stage`, `resolution`,
 `elapsed_s`), and its final grid is the last sample grid drawn while it was running, i.e.
 the last epoch whose closing metrics row is in that stage. A stage that began and ended
-inside one epoch has no grid of its own. Runs without stage rows have no stages.
+inside one epoch has no grid of its own. The stage rows are one per stage, in order (a
+resume or rollback trims the rows after its checkpoint, so none repeats); a stage too short
+to have a metrics row of its own takes its resolution from `progan.start`. Runs without
+stage rows have no stages.
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ def _starts(run: Run) -> list[tuple[int, int]]:
     starts = {row["step"]: row["epoch"] for row in run.events
               if row.get("kind") == "stage" and _int(row.get("step")) and _int(row.get("epoch"))}
     return sorted(starts.items())
+
+
+def _start(run: Run) -> int:
+    """progan.start from the run's config (4 when it does not say)."""
+    progan = run.config.get("progan")
+    start = progan.get("start") if isinstance(progan, dict) else None
+    return start if _int(start) else 4
 
 
 def _elapsed_before(rows: list[dict[str, Any]], step: int) -> float:
@@ -80,20 +90,19 @@ def stages(run: Run) -> list[Stage]:
     ends = _grid_ends(run, rows)
     final_elapsed = next((float(row["elapsed_s"]) for row in reversed(rows)
                           if _number(row.get("elapsed_s"))), None)
+    resolutions = {row["stage"]: row.get("resolution") for row in reversed(rows)
+                   if _int(row.get("stage"))}
     found = []
-    for number, (step, epoch) in enumerate(starts):
-        inside = next((row for row in rows if row["step"] >= step and _int(row.get("stage"))),
-                      None)
-        if inside is None:  # began after the last logged row (a run cut short)
-            break
-        until = starts[number + 1][0] if number + 1 < len(starts) else None
+    for stage, (step, epoch) in enumerate(starts):  # one stage row per stage, in order
+        until = starts[stage + 1][0] if stage + 1 < len(starts) else None
         end_s = _elapsed_before(rows, until) if until is not None else final_elapsed
         begin_s = _elapsed_before(rows, step)
-        stage = inside["stage"]
-        resolution = inside.get("resolution")
+        resolution = resolutions.get(stage)
+        if not _int(resolution):  # shorter than log_every: no row of its own
+            resolution = _start(run) * 2**stage
         grid_epoch, alpha = ends.get(stage, (None, None))
         found.append(Stage(
-            index=stage, resolution=resolution if _int(resolution) else 0,
+            index=stage, resolution=resolution,
             start_step=step, start_epoch=epoch,
             seconds=None if end_s is None else max(0.0, end_s - begin_s),
             epoch=grid_epoch, alpha=alpha))

@@ -72,14 +72,14 @@ def _grid(resolution: int, epoch: int) -> torch.Tensor:
     return torch.nn.functional.interpolate(images, scale_factor=SIZE // resolution)
 
 
-def write_progan_run(runs: Path) -> Path:
+def write_progan_run(runs: Path, log_every: int = 2) -> Path:
     """A finished 4 -> 32 px progan run: config, metrics with the schedule, stage events
     at each boundary, a grid per epoch at the resolution of the epoch's last step."""
     config = config_for("growth", "progan", 1, None, {
         "title": "ProGAN", "description": "Progressive growing.",
         "dataset": {"image_size": SIZE}, "model": {"arch": "progan"},
         "loss": {"name": "wgan-gp", "n_critic": 1, "gp_weight": 10.0, "drift": 0.001},
-        "train": {"epochs": EPOCHS, "batch_size": 8, "log_every": 2},
+        "train": {"epochs": EPOCHS, "batch_size": 8, "log_every": log_every},
         "progan": {"start": 4, "target": None, "fade_images": 32, "stabilise_images": 32},
     })
     with torch.inference_mode():
@@ -101,7 +101,7 @@ def write_progan_run(runs: Path) -> Path:
                 writer.append_jsonl(runformat.EVENTS, {
                     "kind": "stage", "step": step, "epoch": epoch, "time": "2026-12-03T11:00:00",
                     "detail": f"stage {stage} of 3: {resolution} px, batch 8"})
-            if step % 2 == 0:
+            if step % log_every == 0:
                 row = {"step": step, "epoch": epoch, "loss_d": -1.0 + 0.01 * step,
                        "loss_g": 0.5, "critic_real": 1.0, "critic_fake": -0.5,
                        "wasserstein": 1.5, "grad_penalty": 0.05, "drift": 0.01,
@@ -145,6 +145,12 @@ def test_stages_come_from_the_stage_events_metrics_and_grids(progan_site) -> Non
     assert found == [(0, 4, 1, 1, 1, 2.0), (1, 8, 5, 2, None, 1.0),
                      (2, 16, 7, 2, 3, 3.0), (3, 32, 13, 4, 6, 6.0)]
     assert [s.alpha for s in stages.stages(run)] == [1.0, None, 1.0, 1.0]
+
+
+def test_a_stage_without_a_metrics_row_of_its_own_still_has_its_place(tmp_path) -> None:
+    run = read_run(write_progan_run(tmp_path / "runs", log_every=4), [])  # stage 1: steps 5-6
+    found = [(s.index, s.resolution, s.start_step, s.epoch) for s in stages.stages(run)]
+    assert found == [(0, 4, 1, 1), (1, 8, 5, None), (2, 16, 7, 3), (3, 32, 13, 6)]
 
 
 def test_version_page_shows_a_strip_of_the_final_grid_of_every_stage(progan_site) -> None:
