@@ -19,8 +19,9 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import analyse, charts, plot, stages, urls
+from . import analyse, charts, plot, urls
 from .read_runs import Grid, Run, Study
+from .stages import stages as growth_stages
 
 STRIP_FRAMES = 8
 THUMB_WIDTH = 176  # px: grids in strips and comparison tables
@@ -106,7 +107,7 @@ class Figures:
         """A progressive run's stages, each with its final grid (None when no grid was drawn
         inside it) and what the page says about it; [] for other runs."""
         strip = []
-        for stage in stages.stages(run):
+        for stage in growth_stages(run):
             image = None
             if stage.epoch is not None and stage.epoch in run.samples:
                 image = self.grid_image(run, stage.epoch, url, thumb=True)
