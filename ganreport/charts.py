@@ -141,8 +141,14 @@ def stage_marks(run: Run) -> tuple[Mark, ...]:
 
 def schedule_label(run: Run, epoch: int) -> str:
     """ "16 px, α 0.5" for a progressive run's grid of `epoch` (its last metrics row at or
-    before that epoch's end); "" for other runs and epoch 0."""
+    before that epoch's end); the untrained G's grid of a progan run is at `progan.start`
+    ("4 px"); "" for other runs."""
     label = ""
+    config = run.config if isinstance(run.config, dict) else {}
+    model, progan = config.get("model"), config.get("progan")
+    if epoch == 0 and isinstance(model, dict) and model.get("arch") == "progan":
+        start = progan.get("start", 4) if isinstance(progan, dict) else 4
+        label = f"{start} px" if isinstance(start, int) else ""
     for row in run.metrics:
         if not isinstance(row.get("epoch"), int) or row["epoch"] > epoch:
             break

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from . import analyse, charts, plot, urls
 from .read_runs import Grid, Run, Study
+from .stages import stages as growth_stages
 
 STRIP_FRAMES = 8
 THUMB_WIDTH = 176  # px: grids in strips and comparison tables
@@ -95,11 +96,35 @@ class Figures:
         schedule = f" ({schedule})" if schedule else ""
         return {
             "src": url(urls.site_path_url(self.web_copy(run, grid))),
+            "label": f"Epoch {epoch}{schedule}",  # the slider's label: a progan grid's level
             "alt": f"{run.key} samples at epoch {epoch}{schedule}, fixed noise",
             "width": width, "height": height, "epoch": epoch, "run": run,
             "caption": f"{run.key} samples at epoch {epoch}{schedule}, from the study's "
                        "fixed noise.",
         }
+
+    def stage_strip(self, run: Run, url) -> list[dict[str, Any]]:
+        """A progressive run's stages, each with its final grid (None when no grid was drawn
+        inside it) and what the page says about it; [] for other runs."""
+        strip = []
+        for stage in growth_stages(run):
+            image = None
+            if stage.epoch is not None and stage.epoch in run.samples:
+                image = self.grid_image(run, stage.epoch, url, thumb=True)
+                image["alt"] = (f"{run.key} samples at the end of stage {stage.index} "
+                                f"({stage.resolution} px), epoch {stage.epoch}, fixed noise")
+            alpha = "" if stage.alpha in (None, 1.0) else f", α {stage.alpha:.2g}"
+            strip.append({
+                "stage": stage, "image": image,
+                "title": f"{stage.resolution} px",
+                "detail": (f"stage {stage.index}, from step {stage.start_step} "
+                           f"(epoch {stage.start_epoch})"
+                           + (f", {analyse.format_duration(stage.seconds)}"
+                              if stage.seconds is not None else "")),
+                "grid": (f"grid of epoch {stage.epoch}{alpha}" if image else
+                         f"no grid: the stage ended inside epoch {stage.start_epoch}"),
+            })
+        return strip
 
     def real_image(self, run: Run, url, thumb: bool = False) -> dict[str, Any] | None:
         """The run's 64 real training images, shown at the size of its sample grids."""
@@ -166,7 +191,8 @@ class Figures:
         strip = [self.grid_image(run, epoch, url, thumb=True)
                  for epoch in analyse.pick_evenly(epochs, STRIP_FRAMES)]
         frames_json = json.dumps(
-            [{"epoch": f["epoch"], "src": f["src"], "alt": f["alt"]} for f in frames],
+            [{"epoch": f["epoch"], "label": f["label"], "src": f["src"], "alt": f["alt"]}
+             for f in frames],
             separators=(",", ":"),
         )
         return self.partial("progression.html", url, run=run, frames=frames, strip=strip,

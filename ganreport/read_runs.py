@@ -62,6 +62,7 @@ class Run:
     damage: tuple[str, ...] = ()  # one line per damaged file: "metrics.jsonl: line 4: ..."
     damaged_epochs: tuple[int, ...] = ()  # epochs whose grid exists but does not decode
     warnings: tuple[str, ...] = field(default=())  # torn lines: not damage
+    events: list[dict[str, Any]] = field(default_factory=list)  # events.jsonl rows
 
     @property
     def key(self) -> str:
@@ -204,6 +205,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
     metrics = reading.rows(runformat.METRICS, loss)
     epochs = reading.rows(runformat.EPOCHS, loss)
     quality = reading.rows(runformat.QUALITY, loss)
+    events = reading.rows(runformat.EVENTS, loss)
     quality_summary = reading.mapping(runformat.QUALITY_SUMMARY)
     heartbeat = reading.mapping(runformat.HEARTBEAT) if (folder / runformat.HEARTBEAT).is_file() \
         else None
@@ -219,7 +221,7 @@ def read_run(folder: Path, warnings: list[str], now: Now | None = None) -> Run |
                quality_summary=quality_summary,
                real_grid=real_grid, heartbeat=heartbeat, damage=tuple(reading.damage),
                damaged_epochs=damaged_epochs,
-               warnings=tuple(reading.warnings))
+               warnings=tuple(reading.warnings), events=events)
 
 
 class _Reading:

@@ -51,6 +51,10 @@ class Hook:
     name = "hook"
     main_rank_only = False  # True: it only measures and writes, so under DDP rank 0 alone runs it
 
+    def start(self, trainer: Trainer) -> None:
+        """Before a fresh run's first grid (a ProGAN schedule puts the nets at its first level,
+        so the untrained G's grid is drawn at the start resolution)."""
+
     def before_step(self, trainer: Trainer) -> None:
         """Before each step (a ProGAN schedule sets resolution and alpha here)."""
 
@@ -404,6 +408,8 @@ def _start_fresh(run: Run, images: torch.Tensor) -> None:
     trainer = run.trainer
     run.writer.write_real_grid(real_grid_images(images, run.config.noise_seed))
     run.progress.sample_epochs.append(0)
+    for hook in trainer.hooks:
+        hook.start(trainer)
     images = sample_fixed(trainer.nets.generator, trainer.fixed_noise)
     run.writer.write_grid(0, at_full_size(images, run.config.dataset.image_size))
     write_summary(run)

@@ -34,6 +34,7 @@ def render_version(site: Site, study: Study, run: Run) -> str:
                                 analyse.format_value(c.after)) for c in changes],
         profile_note=analyse.profile_note(run.config),
         loss_plot=figures.loss_plot(run), d_plot=figures.discriminator_plot(run),
+        stage_strip=figures.stage_strip(run, url),
         progression=figures.progression_html(run, None, url),
         final_image=final, real_image=figures.real_image(run, url) if final else None,
         animation=figures.animation(run, url),

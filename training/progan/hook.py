@@ -33,11 +33,12 @@ class ProganHook(Hook):
         self.announced = -1  # last stage written to events.jsonl
         self.now: Position = position(config.progan, 0)
 
+    def start(self, trainer: Trainer) -> None:
+        self._set_level(trainer)  # the epoch-0 grid at the start resolution, not the target
+
     def before_step(self, trainer: Trainer) -> None:
         settings = self.config.progan
-        self.now = now = position(settings, self.images)
-        for net in (trainer.nets.generator, trainer.nets.discriminator):
-            net.set_level(now.resolution, now.alpha)
+        now = self._set_level(trainer)
         trainer.batches.batch_size = batch_size(settings, now.stage, self.config.train.batch_size)
         trainer.batches.transform = partial(reals_at, resolution=now.resolution, alpha=now.alpha)
         if now.stage != self.announced:
@@ -45,6 +46,13 @@ class ProganHook(Hook):
             trainer.events.append(("stage", (
                 f"stage {now.stage} of {stage_count(settings) - 1}: {now.resolution} px, "
                 f"batch {trainer.batches.batch_size}, after {self.images} images")))
+
+    def _set_level(self, trainer: Trainer) -> Position:
+        """Both nets at the schedule's resolution and alpha for the images seen so far."""
+        self.now = now = position(self.config.progan, self.images)
+        for net in (trainer.nets.generator, trainer.nets.discriminator):
+            net.set_level(now.resolution, now.alpha)
+        return now
 
     def after_step(self, trainer: Trainer) -> None:
         self.images += trainer.batches.batch_size * self.config.loss.n_critic

@@ -20,7 +20,7 @@
     function show(index) {
       var frame = frames[Math.max(0, Math.min(frames.length - 1, index))];
       if (!frame) return;
-      var text = "Epoch " + frame.epoch;
+      var text = frame.label || "Epoch " + frame.epoch;  // "Epoch 5 (8 px, α 0.5)" for progan
       image.src = frame.src;
       image.alt = frame.alt || (figure.getAttribute("data-version") + " samples at epoch " + frame.epoch + ", fixed noise");
       label.textContent = text;
