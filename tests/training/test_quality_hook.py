@@ -151,3 +151,24 @@ def test_the_weight_average_moves_by_one_minus_decay_and_follows_plain_settings(
     followed = average.follow(network)
     assert (followed[0].level, followed[0].alpha) == (3, 0.5)
     assert not followed.training  # the average never trains
+
+
+def test_a_growing_generator_s_best_epoch_is_one_at_full_size(tmp_path: Path) -> None:
+    # ProGAN 8 -> 16 px: 24 images at 8 px, a 48-image fade, then full size; 6 steps an epoch
+    progan = str(EXPERIMENTS / "best-artworks" / "progan.yaml")
+    args = ["--profile", "smoke", "--device", "cpu", "--no-progress",
+            "--set", "dataset.kind=procedural", "--set", "dataset.count=48",
+            "--set", "dataset.image_size=16", "--set", "progan.start=8",
+            "--set", "progan.fade_images=48", "--set", "progan.stabilise_images=24",
+            "--set", "train.batch_size=8", "--set", "train.epochs=4",
+            "--set", "quality.every=1", "--set", "quality.samples=24"]
+    assert main([progan, "--out", str(tmp_path), *args]) == 0
+    run = tmp_path / "best-artworks" / "progan"
+    grown = {row["epoch"] for row in _jsonl(run / rf.METRICS)
+             if row.get("resolution") == 16 and row.get("alpha") == 1.0}
+    rows = _jsonl(run / rf.QUALITY)
+    assert [row["epoch"] for row in rows] == [1, 2, 3, 4]
+    best = json.loads((run / rf.QUALITY_SUMMARY).read_text())["best"]
+    assert best is not None and best["epoch"] in grown
+    candidates = [row for row in rows if row["epoch"] in grown]
+    assert best["value"] == min(row["swd"] for row in candidates)

@@ -133,6 +133,12 @@ class _Growing(nn.Module):
     def resolution(self) -> int:
         return FIRST_RESOLUTION * 2**self.level
 
+    @property
+    def fully_grown(self) -> bool:
+        """At the target size with its last block faded in: samples comparable with the reals
+        at full detail (the quality hook only picks a best epoch from these)."""
+        return self.level == self.levels - 1 and self.alpha == 1.0
+
     def set_level(self, resolution: int, alpha: float) -> None:
         """Run at `resolution` (4, 8, ..., target) with the fade-in weight alpha in [0, 1] of its
         newest block (alpha = 1: fully grown; ignored at 4 px, which has no previous level)."""

@@ -177,6 +177,8 @@ class QualityHook(Hook):
         value = row.get(self.metric)
         ema_value = row.get(f"{rf.EMA_PREFIX}{self.metric}")
         point = {"epoch": row["epoch"], "step": row["step"]}
+        if not getattr(trainer.nets.generator, "fully_grown", True):
+            return  # a growing G's early, lower-resolution stages are not candidates for best
         if _finite(ema_value) and (self.ema_best is None or ema_value < self.ema_best["value"]):
             self.ema_best = {**point, "value": float(ema_value)}
         if not _finite(value) or (self.best is not None and value >= self.best["value"]):
