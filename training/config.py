@@ -219,7 +219,7 @@ class PerformanceConfig:
     compile: bool = False  # torch.compile G and D (off: no measured gain on the v1 nets yet)
     fused_adam: bool = True  # fused Adam kernels, CUDA only
     cudnn_benchmark: bool = True  # let cuDNN pick its fastest kernels (CUDA only)
-    cuda_graphs: bool = False  # reserved: capture a step as a CUDA graph (not implemented yet)
+    cuda_graphs: bool = False  # reserved: true is refused until CUDA graph capture exists
     threads: int | None = None  # CPU threads (null: torch's, at most the cores available)
     sync_batchnorm: bool = False  # --nproc > 1: BatchNorm statistics over the global batch
 
@@ -361,6 +361,8 @@ RANGE_CHECKS: dict[str, Check] = {
     "quality.max_share": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
     "quality.samples": _integer_in(16, 50_000),
     "quality.ema_decay": (lambda v: 0 < v < 1, "a number in (0, 1)"),
+    "performance.cuda_graphs": (lambda v: v is False,
+                                "false: capturing steps as CUDA graphs is not implemented yet"),
     "performance.threads": (lambda v: v is None or 1 <= v <= 1024,
                             "an integer in [1, 1024] or null (the cores available)"),
 }

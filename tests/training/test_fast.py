@@ -66,3 +66,13 @@ def test_cuda_fast_path_step_is_finite():
     scalars = loop.train_step(trainer)
     assert all(torch.isfinite(v).all() for v in scalars.values())
     assert scalars["loss_d"].dtype == torch.float32  # losses stay fp32 under autocast
+
+
+def test_asking_for_cuda_graphs_is_refused_not_ignored(tmp_path, capsys):
+    argv = [str(EXPERIMENTS / "abstract" / "v1.yaml"), "--out", str(tmp_path), "--profile",
+            "smoke", "--device", "cpu", "--no-progress", "--set", "performance.cuda_graphs=true"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "performance.cuda_graphs" in err
+    assert "not implemented" in err
+    assert not (tmp_path / "abstract").exists()
