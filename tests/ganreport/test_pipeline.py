@@ -159,7 +159,8 @@ def test_slider_contract(built):
     assert [frame["epoch"] for frame in frames] == [0, 1, 2, 3, 4, 5]
     tags = {values.get("class", ""): (tag, values) for tag, values in page.tags}
     tag, slider = tags["epoch-slider"]
-    assert tag == "input" and slider["type"] == "range" and slider["aria-label"] == "abstract/v3 samples, epoch"
+    assert tag == "input" and slider["type"] == "range"
+    assert slider["aria-label"] == "abstract/v3 samples, epoch"
     assert (slider["min"], slider["max"], slider["step"], slider["value"]) == ("0", "5", "1", "5")
     text = page_file(site, "/studies/abstract/v3/").read_text()
     assert '<output class="epoch-label">Epoch 5</output>' in text

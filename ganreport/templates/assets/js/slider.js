@@ -299,7 +299,8 @@
   // Move `run`'s slider to the grid of step (or epoch) x, and mark it on every plot.
   function choose(run, x, unit) {
     var api = sliders[run] || (Object.keys(sliders).length === 1 ? sliders[Object.keys(sliders)[0]] : null);
-    var step = unit === "step" ? Math.round(x) : null, epoch = unit === "epoch" ? Math.round(x) : null;
+    if (unit === "epoch") x = Math.round(x); // quality is measured per epoch: the nearest one
+    var step = unit === "step" ? Math.round(x) : null, epoch = unit === "epoch" ? x : null;
     var frame = null;
     if (api) {
       api.stop();
@@ -322,7 +323,7 @@
     var cursor = 0.5; // fraction of the axis, for the keyboard
     view.setAttribute("tabindex", "0");
     view.setAttribute("role", "group");
-    view.setAttribute("aria-label", (img.alt || "Plot") + ". Left and Right arrows pick a "
+    view.setAttribute("aria-label", (img.alt || "Plot") + ". Left and Right arrows (Home, End) pick a "
       + unit + "; Enter shows " + (sliders[run] ? "its grid and " : "") + "marks it on every plot.");
     function pickAt(fraction) {
       var x = valueAt(figure, fraction);
@@ -338,8 +339,9 @@
     view.addEventListener("keydown", function (event) {
       var a = axesOf(figure)[0];
       if (!a) return;
-      if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-        cursor = Math.max(0, Math.min(1, cursor + (event.key === "ArrowLeft" ? -0.05 : 0.05)));
+      var moves = {ArrowLeft: -0.05, ArrowRight: 0.05, Home: -1, End: 1};
+      if (event.key in moves) {
+        cursor = Math.max(0, Math.min(1, cursor + moves[event.key]));
         var x = a.x0 + cursor * (a.x1 - a.x0);
         markAll(unit === "step" ? Math.round(x) : null, unit === "epoch" ? Math.round(x) : null);
         status.textContent = (unit === "step" ? "Step " : "Epoch ") + Math.round(x) + ": Enter to choose it.";
