@@ -2,7 +2,7 @@
 
 Each method takes runs (already read) or charts (already analysed) and returns the dict
 a template needs, or rendered partial HTML; it never reads run files itself. Every file
-a figure needs (WebP copies of grids, plot SVGs, animations) is recorded in `assets`
+a figure needs (WebP copies of grids, plot SVGs) is recorded in `assets`
 (site path -> source file) and copied by the writer, so nothing is copied twice or missed.
 
 Plots go through `plot(chart)`: any `charts.Chart` is drawn once per input hash (the
@@ -19,13 +19,15 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import analyse, charts, plot, urls
+from . import analyse, charts, plot, quality_view, urls
+from .detectors.grids import load_grid, split_grid
 from .read_runs import Grid, Run, Study
 from .stages import stages as growth_stages
 
 STRIP_FRAMES = 8
 THUMB_WIDTH = 176  # px: grids in strips and comparison tables
 GRID_DISPLAY_MAX = 560  # px: grids are shown at a whole multiple of their size up to this
+FLAT_TOLERANCE = 2 / 255  # tiles this close to the first are the same picture (WebP/PNG noise)
 
 
 class Figures:
@@ -41,6 +43,7 @@ class Figures:
         self._hashes: dict[Path, str] = {}
         self._web: dict[Path, str] = {}  # run PNG -> site path of its WebP copy
         self._by_content: dict[str, str] = {}  # content hash -> site path (real grids)
+        self._flat: dict[Path, bool] = {}
 
     def partial(self, name: str, url, **context: Any) -> Markup:
         """Render templates/partials/<name> with the given url() (page or directive)."""
@@ -139,43 +142,54 @@ class Figures:
             "caption": "Real images from the training set: what G is trying to make.",
         }
 
-    def animation(self, run: Run, url) -> dict[str, Any] | None:
-        """The progression as an animated WebP (cached by the grids' content)."""
-        grids = list(run.samples.values())
-        if len(grids) < 2:
-            return None
-        frames = [grid.path for grid in grids]
-        cached = self.cache.get(urls.figure_name("progression", [run.key]),
-                                [self.content_hash(frame) for frame in frames],
-                                lambda path: plot.draw_animation(frames, path), ext="webp")
-        site_path = urls.run_asset(run.study, run.version, "progression.webp")
-        self.assets[site_path] = cached
-        width, height = self.display_size(grids[-1])
-        return {"src": url(urls.site_path_url(site_path)), "width": width, "height": height,
-                "alt": f"{run.key} samples from epoch {run.sample_epochs[0]} to "
-                       f"{run.sample_epochs[-1]}, animated, fixed noise"}
+    def flat_grid(self, grid: Grid) -> bool:
+        """True when every tile of the grid is the same image (an untrained G's grey field):
+        a grid that says nothing, given no column of its own in a comparison."""
+        if grid.path not in self._flat:
+            try:
+                tiles = split_grid(load_grid(grid.path))
+                self._flat[grid.path] = bool(len(tiles) > 1 and
+                                             float(abs(tiles - tiles[0]).max()) <= FLAT_TOLERANCE)
+            except (OSError, ValueError):
+                self._flat[grid.path] = False
+        return self._flat[grid.path]
 
     # -- plots ---------------------------------------------------------------------------------
 
-    def plot(self, chart: charts.Chart | None) -> dict[str, Any] | None:
-        """Draw (or reuse) any chart; the dict templates/partials/plot.html shows."""
+    def plot(self, chart: charts.Chart | None, run: Run | None = None
+             ) -> dict[str, Any] | None:
+        """Draw (or reuse) any chart, wide and for a phone; the dict partials/plot.html shows.
+
+        `run` names the version a chart of one run belongs to: a click on it moves that
+        version's slider (assets/js/figures.js)."""
         if chart is None:
             return None
-        cached = self.cache.get(chart.name, dataclasses.asdict(chart),
-                                lambda path: plot.draw_chart(chart, path))
-        site_path = urls.plot_asset(cached.name)
-        self.assets[site_path] = cached
-        width, height = plot.svg_size_px(cached)
-        return {"path": urls.site_path_url(site_path), "alt": chart.alt,
-                "caption": chart.caption, "width": width, "height": height}
+        inputs = dataclasses.asdict(chart)
+        cached = self.cache.get(chart.name, inputs, lambda path: plot.draw_chart(chart, path))
+        narrow = self.cache.get(f"{chart.name}-phone", inputs,
+                                lambda path: plot.draw_chart(chart, path, narrow=True))
+        figure: dict[str, Any] = {"alt": chart.alt, "caption": chart.caption,
+                                  "media": plot.PHONE_MEDIA,
+                                  "x": "epoch" if chart.xlabel == charts.EPOCH_LABEL else "step",
+                                  "run": run.key if run is not None else ""}
+        axes = {}
+        for key, path in (("", cached), ("phone_", narrow)):
+            site_path = urls.plot_asset(path.name)
+            self.assets[site_path] = path
+            width, height = plot.svg_size_px(path)
+            figure.update({f"{key}path": urls.site_path_url(site_path),
+                           f"{key}width": width, f"{key}height": height})
+            axes[key.rstrip("_") or "wide"] = (plot.svg_axes(path) or {}).get("axes", [])
+        figure["axes_json"] = json.dumps(axes, separators=(",", ":"))
+        return figure
 
     def loss_plot(self, run: Run) -> dict[str, Any] | None:
         return self.plot(charts.loss_chart(run, self.colours[run.key], self.smoothing,
-                                           charts.stage_marks(run)))
+                                           charts.stage_marks(run)), run)
 
     def discriminator_plot(self, run: Run) -> dict[str, Any] | None:
         return self.plot(charts.discriminator_chart(run, self.colours[run.key], self.smoothing,
-                                                    charts.stage_marks(run)))
+                                                    charts.stage_marks(run)), run)
 
     def compare_plot(self, runs: list[Run]) -> dict[str, Any] | None:
         return self.plot(charts.compare_chart(runs, self.colours, self.smoothing))
@@ -183,20 +197,26 @@ class Figures:
     # -- widgets and tables --------------------------------------------------------------------
 
     def progression_html(self, run: Run, epochs: list[int] | None, url) -> Markup:
-        """The slider widget (THE SLIDER CONTRACT in templates/partials/progression.html)."""
+        """The slider widget (THE SLIDER CONTRACT in templates/partials/progression.html):
+        it opens on the last epoch, stops at the best one when quality found it, and each
+        frame knows the step its epoch ended on (a click on a curve finds its grid)."""
         epochs = sorted(set(epochs)) if epochs else run.sample_epochs
         if not epochs:
             return self.partial("no_samples.html", url, run=run)
         frames = [self.grid_image(run, epoch, url) for epoch in epochs]
         strip = [self.grid_image(run, epoch, url, thumb=True)
                  for epoch in analyse.pick_evenly(epochs, STRIP_FRAMES)]
+        ends = _epoch_end_steps(run)
         frames_json = json.dumps(
-            [{"epoch": f["epoch"], "label": f["label"], "src": f["src"], "alt": f["alt"]}
-             for f in frames],
+            [{"epoch": f["epoch"], "label": f["label"], "src": f["src"], "alt": f["alt"],
+              **({"step": ends[f["epoch"]]} if f["epoch"] in ends else {})} for f in frames],
             separators=(",", ":"),
         )
+        best_at = quality_view.best_grid_epoch(run)
+        best = ({"index": epochs.index(best_at), "epoch": best_at}
+                if best_at is not None and best_at in epochs else None)
         return self.partial("progression.html", url, run=run, frames=frames, strip=strip,
-                            frames_json=frames_json, last=frames[-1])
+                            frames_json=frames_json, last=frames[-1], best=best)
 
     def samples_html(self, run: Run, epoch: int, url, caption: str | None = None,
                      beside_real: bool = False) -> Markup:
@@ -214,8 +234,11 @@ class Figures:
                             outcomes=analyse.outcomes(runs))
 
     def grids_table_html(self, runs: list[Run], url, count: int = 5) -> Markup:
-        """Rows: runs; columns: the real images ("Original"), then the same epochs for all."""
-        epochs = analyse.pick_evenly(analyse.common_epochs(runs), count)
+        """Rows: runs; columns: the real images ("Original"), then the same epochs for all,
+        leaving out epochs where every run's grid is one picture repeated (flat_grid)."""
+        epochs = [epoch for epoch in analyse.common_epochs(runs)
+                  if not all(self.flat_grid(run.samples[epoch]) for run in runs)]
+        epochs = analyse.pick_evenly(epochs, count)
         rows = [(run, self.real_image(run, url, thumb=True),
                  [self.grid_image(run, epoch, url, thumb=True) for epoch in epochs])
                 for run in runs] if epochs else []
@@ -238,13 +261,28 @@ class Figures:
         cards = []
         for study in studies:
             latest = next((run for run in reversed(study.runs) if run.samples), None)
+            image = self.grid_image(latest, latest.sample_epochs[-1], url, thumb=True) \
+                if latest else None
+            if image:  # a thumbnail of a grid a slider may show on the same page: its own alt
+                image["alt"] = f"Latest samples of {study.title}: {image['alt']}"
             cards.append({
                 "study": study, "dataset": _dataset(study.runs),
                 "losses": sorted({run.loss or "unknown" for run in study.runs}),
-                "image": self.grid_image(latest, latest.sample_epochs[-1], url, thumb=True)
-                if latest else None,
+                "image": image,
             })
         return self.partial("study_cards.html", url, cards=cards)
+
+
+def _epoch_end_steps(run: Run) -> dict[int, int]:
+    """epoch -> the optimizer step it ended on (epoch 0, before training, is step 0)."""
+    ends = {0: 0}
+    for row in run.metrics:
+        if isinstance(row.get("epoch"), int) and isinstance(row.get("step"), int):
+            ends[row["epoch"]] = max(ends.get(row["epoch"], 0), row["step"])
+    for row in run.epochs:
+        if isinstance(row.get("epoch"), int) and isinstance(row.get("step"), int):
+            ends[row["epoch"]] = row["step"]
+    return ends
 
 
 def _dataset(runs: list[Run]) -> str:

@@ -7,7 +7,12 @@ draws nothing and a changed run redraws only its own figures. The build copies t
 cached files into the site (mtimes kept).
 
 Drawing functions take analysed data, never a run or a reader: `draw_chart` draws any
-`charts.Chart`; `draw_web_grid` and `draw_animation` take image files.
+`charts.Chart`; `draw_web_grid` takes an image file.
+
+Every chart is drawn twice: at its own width for wide screens and at PHONE_WIDTH (shown
+under PHONE_MEDIA by a <picture> source), so its text is at least 11 px where it is shown
+rather than a 7 in figure shrunk to a phone. Each SVG carries its axes' positions and x
+limits (AXES_COMMENT) so the page can map a click to a step and mark a step on it.
 
 Plots are SVGs with a transparent background whose text, axes and grid use
 `currentColor`; a small style block in the SVG sets that colour for light and for dark
@@ -20,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 from .charts import Chart, Panel  # noqa: E402
 
@@ -39,6 +46,13 @@ SVG_STYLE = (
     "<style>svg{color:#2b2b2b}"
     "@media (prefers-color-scheme: dark){svg{color:#d6d6d6}}</style>"
 )
+PHONE_WIDTH = 3.5  # inches = 336 px: a phone's column (343 px at 375) shows it at full size
+PHONE_MEDIA = "(max-width: 40em)"  # the CSS breakpoint under which figures fill the column
+# Font sizes (pt; 1 pt = 4/3 px at natural size): the smallest is 9 pt, 12 px, when shown
+# at the drawn size; the phone drawing is never shrunk below 0.86 of it at 320 px.
+FONTS = {"base": 11, "small": 9, "legend": 10}
+PHONE_FONTS = {"base": 10.5, "small": 9.5, "legend": 9.5}
+AXES_COMMENT = "ganreport-axes"
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 RC = {
     "svg.fonttype": "none",
@@ -106,41 +120,75 @@ def _nan(values) -> list[float]:
     return [float("nan") if value is None else value for value in values]
 
 
-def _save_svg(figure, path: Path) -> None:
+def _save_svg(figure, path: Path, geometry: dict[str, Any] | None = None) -> None:
     """Write the SVG, then make its ink follow the reader's colour scheme."""
     figure.savefig(path, format="svg", transparent=True, metadata={"Date": None})
     plt.close(figure)
     text = path.read_text(encoding="utf-8")
     text = text.replace(INK, "currentColor")
     text = re.sub(r"font-family:\s*'?DejaVu Sans'?[^;\"]*", f"font-family: {FONT_STACK}", text)
-    text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + SVG_STYLE, text, count=1)
+    comment = (f"<!--{AXES_COMMENT} {json.dumps(geometry, separators=(',', ':'))}-->"
+               if geometry else "")
+    text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + SVG_STYLE + comment, text, count=1)
     path.write_text(text, encoding="utf-8")
 
 
-def draw_chart(chart: Chart, path: Path) -> None:
-    """Any chart (charts.py): its panels stacked over one x axis, as a themable SVG."""
-    with plt.rc_context(RC):
-        height = 1.1 + 2.3 * len(chart.panels) if len(chart.panels) > 1 else 3.4
-        figure, axes = plt.subplots(len(chart.panels), 1, figsize=(chart.width, height),
-                                    sharex=True, squeeze=False)
+def draw_chart(chart: Chart, path: Path, narrow: bool = False) -> None:
+    """Any chart (charts.py): its panels stacked over one x axis, as a themable SVG;
+    `narrow` lays it out for a phone (PHONE_WIDTH, one legend column, wrapped title)."""
+    fonts = PHONE_FONTS if narrow else FONTS
+    width = min(chart.width, PHONE_WIDTH) if narrow else chart.width
+    count = len(chart.panels)
+    if narrow:
+        height = 0.9 + 2.2 * count if count > 1 else 2.9
+    else:
+        height = 1.1 + 2.3 * count if count > 1 else 3.4
+    with plt.rc_context({**RC, "font.size": fonts["base"]}):
+        figure, axes = plt.subplots(count, 1, figsize=(width, height), sharex=True,
+                                    squeeze=False)
         for axis, panel in zip(axes[:, 0], chart.panels, strict=True):
-            _draw_panel(axis, panel, chart.marks)
+            _draw_panel(axis, panel, chart.marks, fonts)
         axes[-1, 0].set_xlabel(chart.xlabel)
         if chart.x_range is not None:
             axes[-1, 0].set_xlim(*chart.x_range)
+        if narrow:
+            axes[-1, 0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
         if chart.title:
-            axes[0, 0].set_title(chart.title, loc="left", fontsize=11)
+            title = textwrap.fill(chart.title, 44) if narrow else chart.title
+            axes[0, 0].set_title(title, loc="left", fontsize=fonts["base"])
         if chart.figure_legend:
             handles, labels = axes[0, 0].get_legend_handles_labels()
-            rows = (len(labels) + 1) // 2
-            figure.legend(handles, labels, loc="upper left", ncols=2, fontsize=10)
+            columns = 1 if narrow else 2
+            rows = (len(labels) + columns - 1) // columns
+            figure.legend(handles, labels, loc="upper left", ncols=columns,
+                          fontsize=fonts["legend"])
             figure.tight_layout(rect=(0, 0, 1, 1 - 0.3 * rows / height))
         else:
             figure.tight_layout()
-        _save_svg(figure, path)
+        geometry = _axes_geometry(axes[:, 0])
+        _save_svg(figure, path, geometry)
 
 
-def _draw_panel(axis, panel: Panel, marks) -> None:
+def _axes_geometry(axes) -> dict[str, Any]:
+    """Where each axis sits (fractions of the figure, from the top left) and its x limits."""
+    boxes = []
+    for axis in axes:
+        box = axis.get_position()
+        low, high = axis.get_xlim()
+        boxes.append({"left": round(box.x0, 5), "right": round(box.x1, 5),
+                      "top": round(1 - box.y1, 5), "bottom": round(1 - box.y0, 5),
+                      "x0": float(low), "x1": float(high)})
+    return {"axes": boxes}
+
+
+def svg_axes(path: Path) -> dict[str, Any] | None:
+    """The geometry draw_chart wrote into the SVG, or None (an SVG drawn by older code)."""
+    match = re.search(r"<!--" + AXES_COMMENT + r" (\{.*?\})-->",
+                      Path(path).read_text(encoding="utf-8")[:4000])
+    return json.loads(match.group(1)) if match else None
+
+
+def _draw_panel(axis, panel: Panel, marks, fonts: dict[str, float] = FONTS) -> None:
     for band in panel.bands:  # a point target is a line, a range of targets a shaded band
         if band.low == band.high:
             axis.axhline(band.low, color=band.colour, alpha=0.7, linewidth=1.4,
@@ -163,7 +211,7 @@ def _draw_panel(axis, panel: Panel, marks) -> None:
         axis.axvline(mark.x, color=INK, alpha=0.35, linewidth=0.9, linestyle="--")
         if mark.label and axis.get_subplotspec().is_first_row():
             axis.annotate(mark.label, (mark.x, 1), xycoords=("data", "axes fraction"),
-                          xytext=(3, -3), textcoords="offset points", fontsize=8,
+                          xytext=(3, -3), textcoords="offset points", fontsize=fonts["small"],
                           va="top", color=INK, alpha=0.8)
     low, high = panel.limits
     if low is not None and high is not None:
@@ -174,7 +222,7 @@ def _draw_panel(axis, panel: Panel, marks) -> None:
     axis.grid(True, color=INK, alpha=0.12, linewidth=0.8)
     axis.margins(x=0.01)
     if panel.legend or panel.bands:
-        axis.legend(loc="best", fontsize=9)
+        axis.legend(loc="best", fontsize=fonts["small"])
 
 
 def _limit_to(axis, values: list[float]) -> None:
@@ -191,19 +239,3 @@ def draw_web_grid(source: Path, path: Path) -> None:
 
     with Image.open(source) as image:
         image.convert("RGB").save(path, format="WEBP", quality=90, method=4)
-
-
-def draw_animation(frames: list[Path], path: Path, frame_ms: int = 450) -> None:
-    """Animated WebP of the fixed-noise grids, holding the last frame longer.
-
-    Lossy WebP at quality 90: about a third of a GIF's size, and several times faster
-    to encode than GIF's per-frame palette quantization (which dominated build time).
-    """
-    from PIL import Image
-
-    images = [Image.open(frame).convert("RGB") for frame in frames]
-    durations = [frame_ms] * len(images)
-    durations[-1] = frame_ms * 4
-    first, rest = images[0], images[1:]
-    first.save(path, format="WEBP", save_all=True, append_images=rest, duration=durations,
-               loop=0, quality=90, method=4)

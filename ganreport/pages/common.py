@@ -7,6 +7,7 @@ build are `warnings`, the claimed output paths and the figure assets.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -34,6 +35,8 @@ from .registry import PlannedPage
 NAV = [("Home", urls.HOME), ("Studies", urls.STUDIES), ("Setbacks", urls.SETBACKS)]
 SETBACKS_SOURCES = ("setbacks.md", "setbacks.markdown", "setbacks.html")
 # Math in a hand-written `.html` body: the delimiters PAGE_MATHJAX_CONFIG_JS typesets.
+FIGURE_SCRIPT = "<!--figure-script-->"  # in base.html: where emit() puts assets/js/slider.js
+FIGURE_MARKUP = re.compile(r'class="progression"|class="enlarge"|<figure class="plot[^"]*" data-x=')
 HTML_MATH = re.compile(r'class="arithmatex"|\\\(|\\\[|\$\$')
 TEMPLATE_GLOBALS = {
     "study_url": urls.study_url,
@@ -165,7 +168,6 @@ class Site:
         """What base.html needs, plus the page kind's own values."""
         settings = self.settings
         section = "/" if url == "/" else "/" + url.strip("/").split("/")[0] + "/"
-        text = str(content) + "".join(str(v) for v in extra.values() if isinstance(v, Markup))
         return {
             "site": {"title": settings.title, "description": settings.description,
                      "url": settings.url, "baseurl": settings.baseurl, "author": settings.author},
@@ -175,7 +177,6 @@ class Site:
             "content": Markup(content),
             "content_has_h1": bool(re.search(r"<h1\b", str(content))),
             "has_math": has_math,
-            "has_slider": 'class="progression"' in text,
             "body_class": section.strip("/") or "home",
             "study": study,
             "study_nav": self.study_nav(study, url) if study else None,
@@ -194,13 +195,18 @@ class Site:
                           for label, link in links]}
 
     def emit(self, template: str, context: dict[str, Any]) -> str:
-        return render(self.environment, template, context)
+        """The page, with the figures' script only where it has a slider, a grid to enlarge
+        or a plot to click (known once the page is rendered)."""
+        html = render(self.environment, template, context)
+        script = ""
+        if FIGURE_MARKUP.search(html):
+            src = self.environment.globals["url"]("/assets/js/slider.js")
+            script = f'<script defer src="{html_lib.escape(src)}"></script>'
+        return html.replace(FIGURE_SCRIPT, script, 1)
 
     def description_html(self, run: Run) -> tuple[Markup, bool]:
         """A run's description: Markdown shown as text (escaped first: a config value is
         never markup), its math still typeset."""
-        import html as html_lib
-
         html, has_math = self.markdown(html_lib.escape(run.description),
                                        f"{run.path}/config.yaml", 1, directives=False)
         return Markup(html), has_math

@@ -36,9 +36,8 @@ def render_version(site: Site, study: Study, run: Run) -> str:
         loss_plot=figures.loss_plot(run), d_plot=figures.discriminator_plot(run),
         stage_strip=figures.stage_strip(run, url),
         progression=figures.progression_html(run, None, url),
-        final_image=final, real_image=figures.real_image(run, url) if final else None,
-        animation=figures.animation(run, url),
-        **quality_context(site, run, final),
+        real_image=figures.real_image(run, url) if final else None,
+        **quality_context(site, run),
         facts=analyse.run_facts(run),
         command=str(run.env.get("command") or "(not recorded)"),
         config_yaml=yaml.safe_dump(run.config, sort_keys=False, allow_unicode=True),
@@ -48,18 +47,11 @@ def render_version(site: Site, study: Study, run: Run) -> str:
     return site.emit("version.html", context)
 
 
-def quality_context(site: Site, run: Run, final: dict | None) -> dict:
-    """The sample-quality section: curves against the floor, notes, best and EMA grids."""
+def quality_context(site: Site, run: Run) -> dict:
+    """The sample-quality section: curves against the floor, notes, the EMA grid (the best
+    grid is a stop on the slider)."""
     figures, url = site.figures, site.environment.globals["url"]
-    best_at = quality_view.best_grid_epoch(run)
     best = quality_view.best_epoch(run)
-    best_image = None
-    if best_at is not None and final is not None and best_at != final["epoch"]:
-        best_image = figures.grid_image(run, best_at, url)
-        best_image["caption"] = (f"Best samples: {run.key} at epoch {best_at}"
-                                 + (f", the best epoch by {quality_view.metric_of(run)}."
-                                    if best and best.epoch == best_at else
-                                    f", the last grid before the best epoch ({best.epoch})."))
     ema_image = None
     ema_at = quality_view.last_ema_epoch(run)
     grid = quality_view.ema_grid(run, ema_at) if ema_at is not None else None
@@ -75,5 +67,5 @@ def quality_context(site: Site, run: Run, final: dict | None) -> dict:
         "quality_metric": quality_view.NAMES.get(quality_view.metric_of(run),
                                                  quality_view.metric_of(run)),
         "floor_value": quality_view.floor(run).get(quality_view.metric_of(run)),
-        "best_image": best_image, "ema_image": ema_image,
+        "ema_image": ema_image,
     }

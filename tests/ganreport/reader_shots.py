@@ -17,6 +17,13 @@ from tests.ganreport.conftest import BASEURL, site_src_with_extras
 from tests.ganreport.reader_measure import PAGES
 from tests.run_fixtures import write_all_studies
 
+EAGER_JS = """async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.race([Promise.all(images.map(img => img.decode().catch(() => null))),
+                      new Promise(resolve => setTimeout(resolve, 5000))]);
+}"""
+
 
 def main() -> None:
     shots = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/reader-shots")
@@ -34,6 +41,7 @@ def main() -> None:
                 for name, path in PAGES.items():
                     page.goto(url + path, wait_until="load")
                     page.wait_for_timeout(2500)
+                    page.evaluate(EAGER_JS)  # a full-page shot scrolls nothing: load lazy images
                     page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
                 page.close()
             browser.close()

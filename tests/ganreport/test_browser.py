@@ -312,9 +312,11 @@ def _check_slider(page, figure, key: str, frame: dict) -> None:
 
 
 def _version_pages(site_crawl) -> list[str]:
-    """/<baseurl>/studies/<study>/<version>/ pages (not a study's compare page)."""
+    """/<baseurl>/studies/<study>/<version>/ pages (not a study's compare page, nor one opened
+    on a step by a setbacks citation, ?step=N)."""
     pattern = re.compile(re.escape(BASEURL) + r"/studies/[^/]+/(?!compare/)[^/]+/$")
-    return sorted(url for url in site_crawl.pages if pattern.search(urlsplit(url).path))
+    return sorted(url for url in site_crawl.pages
+                  if pattern.search(urlsplit(url).path) and not urlsplit(url).query)
 
 
 def test_progression_slider_works_from_keyboard(session, site_crawl):

@@ -95,7 +95,6 @@ def test_build_produces_every_page_and_asset(built):
                  "assets/mathjax/es5/input/tex/extensions/cancel.js",
                  "assets/runs/abstract/v1/epoch_0000.webp",
                  "assets/runs/abstract/v3/epoch_0005.webp",
-                 "assets/runs/abstract/v2/progression.webp",
                  "assets/runs/critic/v2/epoch_0005.webp"]:
         assert (site / path).is_file(), path
     plots = sorted(p.name for p in (site / "assets/plots").iterdir())
@@ -113,7 +112,7 @@ def test_every_href_and_src_carries_the_baseurl_and_exists(built):
             if value.startswith(("http://", "https://", "#", "mailto:")):
                 continue
             assert value.startswith(BASEURL + "/"), f"{html}: {where} {value!r} lacks the baseurl"
-            target = site / unquote(value[len(BASEURL) + 1:].split("#")[0])
+            target = site / unquote(value[len(BASEURL) + 1:].split("#")[0].split("?")[0])
             assert target.is_file() or (target / "index.html").is_file(), f"{html}: {value}"
 
 
@@ -141,11 +140,13 @@ def test_version_page_answers_what_changed_happened_took_and_how(built):
     _, site, _ = built
     text = page_file(site, "/studies/abstract/v2/").read_text()
     for needle in ["What changed", "model.g_activation", "leaky_relu", "loss-abstract--v2-",
-                   "d-outputs-abstract--v2-", "progression.webp", "cpu (2 threads)", "Wall time",
+                   "d-outputs-abstract--v2-", "loss-abstract--v2-phone-",
+                   'aria-label="abstract/v2 samples, epoch"', "cpu (2 threads)", "Wall time",
                    "Images/s", "0123456789abcdef0123456789abcdef01234567",
                    "ganreport train experiments/abstract/v2.yaml --profile cpu",
                    "trained with the cpu profile: epochs 300→4", "noise_seed: 1234"]:
         assert needle in text, needle
+    assert "progression.webp" not in text, "the slider is the animation: no second copy"
     assert "first version of the study" in page_file(site, "/studies/abstract/v1/").read_text()
 
 
@@ -158,7 +159,8 @@ def test_slider_contract(built):
     assert [frame["epoch"] for frame in frames] == [0, 1, 2, 3, 4, 5]
     tags = {values.get("class", ""): (tag, values) for tag, values in page.tags}
     tag, slider = tags["epoch-slider"]
-    assert tag == "input" and slider["type"] == "range" and slider["aria-label"] == "Epoch"
+    assert tag == "input" and slider["type"] == "range"
+    assert slider["aria-label"] == "abstract/v3 samples, epoch"
     assert (slider["min"], slider["max"], slider["step"], slider["value"]) == ("0", "5", "1", "5")
     text = page_file(site, "/studies/abstract/v3/").read_text()
     assert '<output class="epoch-label">Epoch 5</output>' in text
@@ -225,10 +227,10 @@ def test_second_build_redraws_nothing(tmp_path):
     # A changed run redraws only its own figures and the comparisons that include it.
     write_run(tmp_path / "runs", "v3", epochs=4)
     third = _build(tmp_path)
-    # v3 loss, v3 D outputs, v3 animation, compare-v1-v2-v3 (one chart on the home, study
-    # and compare pages), and the one new grid (epoch 4): the grids of epochs 0-3 and the
-    # real images have the same content, so their web copies are reused.
-    assert third.redrawn == 5
+    # v3 loss, v3 D outputs, compare-v1-v2-v3 (one chart on the home, study and compare
+    # pages), each drawn wide and for a phone, and the one new grid (epoch 4): the grids of
+    # epochs 0-3 and the real images have the same content, so their web copies are reused.
+    assert third.redrawn == 7
 
 
 def test_failed_build_leaves_previous_site_and_names_page_line_and_runs(fresh):

@@ -2,14 +2,15 @@
 
 Two versions of a tiny study are trained by `ganreport train` (smoke sizes, a measurement
 every epoch, v1 with an EMA of G) with no Inception weights anywhere; the site built from
-them must show quality curves against the real floor with the best epoch marked, the best
-grid beside the last, the ranking on the compare page, and say that FID is off and why.
+them must show quality curves against the real floor with the best epoch marked, a best-epoch
+stop on the slider, the ranking on the compare page, and say that FID is off and why.
 The setbacks page is checked on fixture runs with events the detectors must find (a loss
 spike, and a quality regression written through RunWriter).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import textwrap
@@ -98,13 +99,21 @@ def test_version_page_shows_quality_curves_against_the_floor_and_the_best_epoch(
     assert re.search(r'alt="tiny/v1 samples of G&#39;s weight average at epoch 5"', html)
 
 
-def test_the_best_grid_is_shown_beside_the_last_when_they_differ(trained_site):
+def test_the_slider_stops_at_the_best_epoch_instead_of_a_second_grid(trained_site):
+    """The slider is the grid: it opens on the last epoch and has a "Best epoch" stop; the
+    best grid is not repeated as a figure of its own."""
     runs, site = trained_site
     for version in ("v1", "v2"):
         best = _quality(runs, version)["best"]["epoch"]
         html = (site / f"studies/tiny/{version}/index.html").read_text()
-        shown = f"Best samples: tiny/{version} at epoch {best}" in html
-        assert shown == (best != 5), version
+        figure = html[html.index('<figure class="progression"'):]
+        figure = figure[:figure.index("</figure>")]
+        frames = json.loads(html_lib.unescape(re.search(r"data-frames='([^']*)'", figure)[1]))
+        epochs = [frame["epoch"] for frame in frames]
+        assert re.search(rf'class="best-stop" data-index="{epochs.index(best)}"[^>]*>'
+                         rf"Best epoch \({best}\)</button>", figure), version
+        assert f'value="{len(frames) - 1}"' in figure  # opens on the last epoch
+        assert "Best samples:" not in html
 
 
 def test_without_inception_weights_the_site_says_fid_is_off_and_why(trained_site):

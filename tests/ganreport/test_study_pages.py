@@ -97,6 +97,36 @@ def test_compare_page_starts_with_an_original_column(root):
     assert webps == {"real.webp"} and len(list((root / "_site").rglob("real.webp"))) == 3
 
 
+def test_compare_page_leaves_out_epochs_whose_grids_are_one_tile_repeated(root):
+    """An untrained G draws the same grey tile 64 times: that epoch gets no column. An epoch
+    where only one version is flat keeps its column (the others say something)."""
+    from PIL import Image
+
+    from ganreport.detectors.grids import COLUMNS, PADDING
+
+    def flatten(path, shade):
+        with Image.open(path) as image:
+            width, height = image.size
+        flat = Image.new("RGB", (width, height), (0, 0, 0))
+        side = (width - PADDING) // COLUMNS - PADDING
+        tile = Image.new("RGB", (side, side), (shade, shade, shade))
+        for top in range(PADDING, height - side + 1, side + PADDING):
+            for left in range(PADDING, width - side + 1, side + PADDING):
+                flat.paste(tile, (left, top))
+        flat.save(path)
+
+    for version in ("v1", "v2", "v3"):
+        flatten(root / "runs/abstract" / version / runformat.sample_name(0), 128)
+    flatten(root / "runs/critic/v1" / runformat.sample_name(0), 90)
+    _build(root)
+    for study, has_epoch_0 in (("abstract", False), ("critic", True)):
+        text = _page(root, f"/studies/{study}/compare/")
+        table = text[text.index('<table class="grid-compare">'):]
+        header = re.findall(r'<th scope="col">Epoch (\d+)</th>', table)
+        assert ("0" in header) == has_epoch_0, (study, header)
+        assert header[-1] == "5", "the last epoch is always compared"
+
+
 def test_runs_without_real_images_just_do_not_show_them(root):
     for version in ("v1", "v2"):
         (root / "runs/critic" / version / runformat.REAL_GRID).unlink()
