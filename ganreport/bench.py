@@ -26,7 +26,7 @@ MATHJAX_PREFIX = "assets/mathjax/"
 
 
 class _ResourceParser(HTMLParser):
-    """Collects what a browser fetches to show a page: scripts, stylesheets, images.
+    """Collects what a browser fetches to show a page: scripts, stylesheets, preloads, images.
 
     Images inside a progression's static strip go to `fallback`: with JavaScript on the
     strip is hidden and its lazy images are never fetched; without it they replace the slider.
@@ -46,8 +46,9 @@ class _ResourceParser(HTMLParser):
         found = self.fallback if self._strip_depth else self.resources
         if tag in ("img", "script", "source") and values.get("src"):
             found.append(values["src"])
-        if tag == "link" and "stylesheet" in (values.get("rel") or "") and values.get("href"):
-            found.append(values["href"])
+        rel = (values.get("rel") or "").split()
+        if tag == "link" and ("stylesheet" in rel or "preload" in rel) and values.get("href"):
+            found.append(values["href"])  # preloads: MathJax's components, fetched at once
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "div" and self._strip_depth:

@@ -3,7 +3,8 @@ r"""Markdown -> HTML for site pages, with TeX passed to MathJax untouched.
 Math is protected by ``pymdownx.arithmatex`` in *generic* mode: inline math comes out as
 ``<span class="arithmatex">\(...\)</span>`` and display math as
 ``<div class="arithmatex">\[...\]</div>``, so Markdown never turns ``p^*(x)`` into emphasis
-and MathJax (configured by :data:`MATHJAX_CONFIG_JS`) looks only inside those elements.
+and MathJax (configured by :data:`ganreport.mathjax_js.MATHJAX_CONFIG_JS`) looks only inside those
+elements.
 
 On top of arithmatex this module adds what pages written for Jekyll/kramdown rely on:
 
@@ -59,39 +60,6 @@ from ganreport.liquid import (
     dropped_message,
     strip_raw_tags,
 )
-
-MATHJAX_CONFIG_JS = r"""window.MathJax = {
-  tex: {
-    inlineMath: [['\\(', '\\)']],
-    displayMath: [['\\[', '\\]']],
-    processEscapes: true,
-    processEnvironments: true
-  },
-  options: {
-    ignoreHtmlClass: '.*|',
-    processHtmlClass: 'arithmatex',
-    menuOptions: {settings: {inTabOrder: false}}
-  },
-  startup: {
-    pageReady: () => MathJax.startup.defaultPageReady().then(() => {
-      document.querySelectorAll('div.arithmatex').forEach(box => {
-        if (box.scrollWidth > box.clientWidth + 1) {
-          box.tabIndex = 0;
-          box.setAttribute('role', 'region');
-          box.setAttribute('aria-label', 'Equation, scrolls sideways');
-          box.classList.add('overflows');
-        }
-      });
-    }).finally(() => document.documentElement.classList.remove('math-pending'))
-  }
-};
-document.documentElement.classList.add('math-pending');
-setTimeout(() => document.documentElement.classList.remove('math-pending'), 2500);"""
-"""Put in a ``<script>`` before the site's own ``tex-chtml.js``: MathJax then typesets only
-the ``arithmatex`` elements this module writes, and nothing else on the page. Formulas are
-not tab stops (a reader can turn that on in MathJax's menu); a display equation wider than
-its box becomes a focusable, labelled scroll region with a visible cue; raw TeX stays hidden
-until typeset (at most 2.5 s, so a MathJax failure still shows the TeX)."""
 
 
 @dataclass(frozen=True)

@@ -29,27 +29,6 @@ ATTRIBUTE = re.compile(r"""(\s)([^\s"'<>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+
 URL_ATTRIBUTES = {"href", "src", "poster"}
 SRCSET_ATTRIBUTES = {"srcset", "imagesrcset"}
 
-# For `.html` pages, whose math is raw text in the author's markup rather than arithmatex
-# elements: MathJax typesets only inside the page's `.arithmatex-page` wrapper (never the
-# header, nav or footer), with the delimiters Jekyll + MathJax pages use. Single `$` is left
-# out on purpose: in hand-written HTML it is more often a price than math.
-PAGE_MATHJAX_CONFIG_JS = r"""window.MathJax = {
-  tex: {
-    inlineMath: [['\\(', '\\)']],
-    displayMath: [['$$', '$$'], ['\\[', '\\]']],
-    processEscapes: true,
-    processEnvironments: true
-  },
-  startup: {
-    elements: ['.arithmatex-page']
-  },
-  options: {
-    ignoreHtmlClass: 'mathjax_ignore|tex2jax_ignore',
-    processHtmlClass: 'arithmatex|mathjax_process|tex2jax_process'
-  }
-};"""
-
-
 def make_url(baseurl: str):
     """url('/x/') -> baseurl + '/x/'; full URLs, anchors and mailto: pass through."""
 

@@ -23,6 +23,13 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from .errors import UserError
+from .mathjax_js import (
+    MATHJAX_CONFIG_JS,
+    MATHJAX_ENTRY,
+    MATHJAX_ON_DEMAND,
+    MATHJAX_PRELOAD,
+    PAGE_MATHJAX_CONFIG_JS,
+)
 from .runformat import CONFIG
 
 SITE_MARKER = ".ganreport-site"
@@ -32,15 +39,15 @@ FILE_MODE, FOLDER_MODE = 0o644, 0o755
 # A site built before markers existed (ganreport <= 0.1): replaceable like a marked one.
 LEGACY_SITE_FILES = (".nojekyll", "assets/mathjax/es5/tex-chtml.js")
 
-# What tex-chtml.js needs at run time, relative to MathJax's es5/ folder: the combined
-# component itself, the CHTML web fonts it loads by URL, and the TeX extensions that its
-# `autoload` and `\require` fetch on first use (\cancel, \boldsymbol, mathtools, ...).
-# Then what its context menu loads when a reader asks for it: the accessibility components
+# What a page with math loads (mathjax_js: startup.js and the components it preloads), the
+# CHTML web fonts they fetch by URL, and the TeX extensions that `autoload` and `\require`
+# fetch on first use (\cancel, \boldsymbol, mathtools, ...). Then what the menu, loaded at
+# a reader's first right-click on a formula, loads when asked: the accessibility components
 # (explorer, collapsible math) with the speech rule engine and the MathML input they use,
-# and the SVG renderer. Those are fetched only on demand (about 5.5 MB on disk, no page
+# and the SVG renderer. Those are fetched only on demand (about 6 MB on disk, no page
 # weight), but without them the menu's options would 404 on a site that uses no CDN.
-MATHJAX_FILES = ("tex-chtml.js", "input/mml.js", "input/mml/entities.js", "output/svg.js",
-                 "output/svg/fonts/tex.js")
+MATHJAX_FILES = (MATHJAX_ENTRY, *MATHJAX_PRELOAD, *MATHJAX_ON_DEMAND, "input/mml.js",
+                 "input/mml/entities.js", "output/svg.js", "output/svg/fonts/tex.js")
 MATHJAX_FOLDERS = ("output/chtml/fonts/woff-v2", "input/tex/extensions", "a11y", "sre")
 MATHJAX_SITE_DIR = "assets/mathjax"
 
@@ -234,9 +241,6 @@ _HEAD = re.compile(r"<head\b[^>]*>(?:\s*<meta\s+charset=[^>]*>)?", re.I)
 
 
 def allowed_inline_scripts() -> tuple[str, ...]:
-    from .markdown_render import MATHJAX_CONFIG_JS
-    from .render import PAGE_MATHJAX_CONFIG_JS
-
     return (JS_CLASS_SCRIPT, MATHJAX_CONFIG_JS, PAGE_MATHJAX_CONFIG_JS)
 
 
@@ -311,13 +315,14 @@ def mathjax_es5_dir() -> Path:
             "(the site serves MathJax itself, no CDN)"
         ) from None
     es5 = Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
-    if not (es5 / "tex-chtml.js").is_file():
-        raise UserError(f"{es5}: tex-chtml.js not found; pip install django-static-mathjax")
+    if not (es5 / MATHJAX_ENTRY).is_file():
+        raise UserError(f"{es5}: {MATHJAX_ENTRY} not found; pip install django-static-mathjax")
     return es5
 
 
 def copy_mathjax(site_dir: Path) -> None:
-    """The parts of MathJax that `tex-chtml.js` uses, under /assets/mathjax/es5/, + licence."""
+    """The parts of MathJax the pages load (now or on demand), under /assets/mathjax/es5/,
+    with its licence."""
     es5 = mathjax_es5_dir()
     for name in MATHJAX_FILES:
         copy_file(es5 / name, site_dir, f"{MATHJAX_SITE_DIR}/es5/{name}")

@@ -18,12 +18,12 @@ from markupsafe import Markup
 from .. import analyse, urls
 from ..directives import ROOT_MARKER, Directives
 from ..figures import Figures
-from ..markdown_render import MATHJAX_CONFIG_JS, remove_mathjax_scripts, render_markdown
+from ..markdown_render import remove_mathjax_scripts, render_markdown
+from ..mathjax_js import MATHJAX_CONFIG_JS, MATHJAX_ENTRY, MATHJAX_PRELOAD, PAGE_MATHJAX_CONFIG_JS
 from ..plot import FigureCache
 from ..read_runs import Catalog, Run, Study
 from ..render import (
     DEFAULT_TEMPLATES,
-    PAGE_MATHJAX_CONFIG_JS,
     make_environment,
     prefix_root_links,
     render,
@@ -66,7 +66,8 @@ class Site:
         for study in catalog.studies.values():
             colours.update(analyse.version_colours([run.key for run in study.runs]))
         environment = make_environment(DEFAULT_TEMPLATES, settings.baseurl, {
-            "MATHJAX_CONFIG_JS": Markup(MATHJAX_CONFIG_JS), **TEMPLATE_GLOBALS})
+            "MATHJAX_CONFIG_JS": Markup(MATHJAX_CONFIG_JS), "MATHJAX_ENTRY": MATHJAX_ENTRY,
+            "MATHJAX_PRELOAD": MATHJAX_PRELOAD, **TEMPLATE_GLOBALS})
         figures = Figures(colours, FigureCache(settings.cache_dir), environment,
                           settings.smoothing)
         return cls(settings, sources, catalog, figures, environment,

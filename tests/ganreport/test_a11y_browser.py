@@ -86,7 +86,7 @@ def test_formulas_are_not_tab_stops_and_wide_equations_scroll_focusably(browser,
     """MathJax's default puts every formula in the tab order (the home page's first slider was
     the 64th stop); here none is, and a display equation wider than a phone is a focusable box."""
     session = Session(browser, viewport={"width": 320, "height": 640}, is_mobile=True)
-    checked = 0
+    checked = wide = 0
     try:
         for url in sorted(site_crawl.pages):
             page = session.open(url)
@@ -108,8 +108,16 @@ def test_formulas_are_not_tab_stops_and_wide_equations_scroll_focusably(browser,
             assert state["typeset"], url
             assert state["tabStops"] == 0, f"{url}: {state['tabStops']} formulas are tab stops"
             assert all(state["wide"]), f"{url}: a wide equation cannot be focused"
+            wide += len(state["wide"])
+            page.set_viewport_size({"width": 1400, "height": 900})  # a phone turned, a window grown
+            page.wait_for_timeout(300)
+            stale = page.evaluate(
+                """() => [...document.querySelectorAll('div.arithmatex[tabindex]')]
+                  .filter(b => b.scrollWidth <= b.clientWidth + 1).length"""
+            )
+            assert stale == 0, f"{url}: {stale} equations that fit are still tab stops"
             checked += 1
             page.close()
     finally:
         session.context.close()
-    assert checked, "no page with math was checked"
+    assert checked and wide, f"{checked} pages with math, {wide} wide equations checked"

@@ -70,6 +70,6 @@ def test_pip_install_then_build_outside_the_checkout(tmp_path):
     assert "built 17 pages of 3 studies" in done.stdout
     site = tmp_path / "_site"
     for path in ("index.html", "studies/critic/v1/index.html", "assets/css/site.css",
-                 "assets/js/slider.js", "assets/mathjax/es5/tex-chtml.js"):
+                 "assets/js/slider.js", "assets/mathjax/es5/startup.js"):
         assert (site / path).is_file(), path
     assert 'href="/project/assets/css/site.css"' in (site / "index.html").read_text()

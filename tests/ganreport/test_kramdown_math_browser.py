@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ganreport.markdown_render import MATHJAX_CONFIG_JS, render_markdown
+from ganreport.markdown_render import render_markdown
+from ganreport.mathjax_js import MATHJAX_CONFIG_JS, MATHJAX_ENTRY
 from tests.ganreport.kramdown_cases import KRAMDOWN_PAGES
 
 try:
@@ -60,7 +61,7 @@ def _page() -> str:
     return (
         "<!doctype html>\n<html><head><meta charset=utf-8><title>kramdown math</title>\n"
         f"<script>{MATHJAX_CONFIG_JS}</script>\n"
-        '<script src="/mathjax/tex-chtml.js"></script></head>\n<body>\n'
+        f'<script src="/mathjax/{MATHJAX_ENTRY}"></script></head>\n<body>\n'
         + "\n".join(sections)
         + "\n</body></html>\n"
     )

@@ -37,7 +37,7 @@ EXPECTED_PAGES = ["/", "/studies/", "/setbacks/",
                   *(f"/studies/{study}/compare/" for study in STUDIES),
                   *(f"/studies/{study}/{version}/" for study, (_, _, versions) in STUDIES.items()
                     for version in versions)]
-MATHJAX = "/assets/mathjax/es5/tex-chtml.js"
+MATHJAX = "/assets/mathjax/es5/startup.js"
 
 
 def _describe(links) -> str:

@@ -90,7 +90,8 @@ def test_build_produces_every_page_and_asset(built):
         assert page_file(site, url).is_file(), url
     assert f'href="{BASEURL}/studies/"' in (site / "404.html").read_text()
     for path in ["assets/css/site.css", "assets/js/slider.js", ".nojekyll", "assets/photo.png",
-                 "assets/mathjax/es5/tex-chtml.js", "assets/mathjax/LICENSE",
+                 "assets/mathjax/es5/startup.js", "assets/mathjax/LICENSE",
+                 "assets/mathjax/es5/input/tex.js", "assets/mathjax/es5/ui/menu.js",
                  "assets/mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
                  "assets/mathjax/es5/input/tex/extensions/cancel.js",
                  "assets/runs/abstract/v1/epoch_0000.webp",
@@ -126,7 +127,7 @@ def test_author_links_get_the_baseurl(built):
 
 def test_mathjax_is_loaded_only_on_pages_with_math(built):
     _, site, _ = built
-    mathjax = f"{BASEURL}/assets/mathjax/es5/tex-chtml.js"
+    mathjax = f"{BASEURL}/assets/mathjax/es5/startup.js"
     home = parse(page_file(site, "/"))
     assert mathjax in home.scripts
     assert "window.MathJax" in page_file(site, "/").read_text()
@@ -298,7 +299,7 @@ def test_html_page_loses_its_cdn_mathjax_and_gets_the_sites(fresh):
     text = page.read_text()
     assert "cdn.jsdelivr" not in text
     assert any("raw.html:5: removed the page's own MathJax" in w for w in result.warnings)
-    assert f"{BASEURL}/assets/mathjax/es5/tex-chtml.js" in parse(page).scripts
+    assert f"{BASEURL}/assets/mathjax/es5/startup.js" in parse(page).scripts
     assert '<div class="arithmatex-page">' in text and "$$x^2$$" in text
     assert "startup" in text and "'.arithmatex-page'" in text, "the config for raw HTML math"
     assert f'href="{BASEURL}/studies/"' in text
@@ -317,7 +318,7 @@ def test_static_file_may_not_replace_a_generated_page(fresh):
 
 def test_static_file_may_not_replace_a_figure_or_mathjax(fresh):
     (fresh / "site_src/assets/mathjax/es5").mkdir(parents=True)
-    (fresh / "site_src/assets/mathjax/es5/tex-chtml.js").write_text("// mine")
+    (fresh / "site_src/assets/mathjax/es5/startup.js").write_text("// mine")
     with pytest.raises(UserError, match="would overwrite the generated _site/assets/mathjax"):
         _build(fresh)
 

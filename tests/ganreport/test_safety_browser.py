@@ -35,12 +35,11 @@ MATHJAX_SETTLED_JS = """async () => {
   await MathJax.startup.promise;
   return 'typeset';
 }"""
-EXPLORER_JS = """async () => {
-  await MathJax.startup.promise;
+EXPLORER_JS = """() => {
   MathJax.startup.document.menu.menu.pool.lookup('explorer').setValue(true);
 }"""
 # What switching the explorer on makes MathJax load: scripts, and JSON through fetch().
-EXPLORER_PARTS = ("a11y/explorer.js", "a11y/semantic-enrich.js", "a11y/sre.js",
+EXPLORER_PARTS = ("ui/menu.js", "a11y/explorer.js", "a11y/semantic-enrich.js", "a11y/sre.js",
                   "sre/mathmaps/en.json")
 
 
@@ -89,9 +88,17 @@ def test_no_page_violates_the_content_security_policy(browser_context, site_craw
 
 
 def test_mathjax_explorer_loads_its_parts_under_the_policy(browser_context, site_url):
-    page, reports = open_page(browser_context, site_url)
+    """The menu is loaded at a reader's first right-click on a formula, not with the page;
+    it then opens, keeps formulas out of the tab order, and switches the explorer on."""
     loaded: list[str] = []
+    page, reports = open_page(browser_context, site_url)
     page.on("response", lambda r: r.ok and loaded.append(r.url))
+    requested = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert not [url for url in requested if "ui/menu" in url], "the menu loaded with the page"
+    page.locator("mjx-container").first.click(button="right")
+    page.wait_for_selector(".CtxtMenu_Menu", state="visible", timeout=15_000)
+    assert page.evaluate("document.querySelectorAll('mjx-container[tabindex]').length") == 0
+    page.keyboard.press("Escape")
     page.evaluate(EXPLORER_JS)
 
     def all_loaded() -> bool:

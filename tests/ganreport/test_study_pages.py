@@ -143,7 +143,7 @@ def test_a_study_writeup_replaces_the_generated_overview(root):
     result = _build(root)
     text = _page(root, "/studies/squares/")
     assert "Squares, written up" in text and "d-outputs-squares--v2-" in text
-    assert 'class="arithmatex"' in text and "tex-chtml.js" in text
+    assert 'class="arithmatex"' in text and "mathjax/es5/startup.js" in text
     assert "<h2>Versions</h2>" in text, "the versions are listed after the write-up"
     assert "/studies/squares.html" not in result.pages
 

@@ -14,6 +14,7 @@ import pytest
 
 from ganreport import write
 from ganreport.errors import UserError
+from ganreport.mathjax_js import MATHJAX_ENTRY, MATHJAX_ON_DEMAND, MATHJAX_PRELOAD
 
 
 def test_swap_in_replaces_the_old_site(tmp_path):
@@ -35,12 +36,16 @@ def test_output_paths_stay_inside_the_site(tmp_path):
         write.output_file(tmp_path, "../escape.html")
 
 
-def test_copy_mathjax_copies_what_tex_chtml_needs(tmp_path):
+def test_copy_mathjax_copies_what_the_pages_load(tmp_path):
+    """startup.js, every component it preloads and the menu; no combined bundle (the site
+    loads components, and a second copy of them would only weigh on disk)."""
     write.copy_mathjax(tmp_path)
     es5 = tmp_path / "assets/mathjax/es5"
-    assert (es5 / "tex-chtml.js").stat().st_size > 500_000
+    for name in (MATHJAX_ENTRY, *MATHJAX_PRELOAD, *MATHJAX_ON_DEMAND):
+        assert (es5 / name).stat().st_size > 5_000, name
     assert list((es5 / "output/chtml/fonts/woff-v2").glob("*.woff"))
-    assert not (es5 / "tex-svg.js").exists() and not (es5 / "mml-chtml.js").exists()
+    for bundle in ("tex-chtml.js", "tex-svg.js", "mml-chtml.js"):
+        assert not (es5 / bundle).exists(), bundle
 
 
 def test_copy_mathjax_copies_what_the_context_menu_loads(tmp_path):
