@@ -254,6 +254,37 @@ def test_click_on_a_loss_curve_moves_the_slider_and_marks_every_plot(browser, si
             session.context.close()
 
 
+def test_moving_the_slider_marks_its_step_on_every_plot(browser, site_crawl):  # noqa: F811
+    """The link runs both ways: a slider moved to a grid marks that grid's step (its epoch
+    on epoch-axis plots) on every plot; the untrained grid (step 0, before the first point
+    of any curve) marks nothing."""
+    url = _version_pages(site_crawl)[0]
+    session = Session(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = session.open(url)
+        progression = page.locator("figure.progression").first
+        frames = json.loads(progression.get_attribute("data-frames"))
+        slider = progression.locator("input.epoch-slider")
+        plots = page.locator("figure.plot[data-axes]")
+        assert plots.count() >= 2
+        slider.focus()
+        page.keyboard.press("Home")
+        expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frames[0]['epoch']}")
+        expect(page.locator(".plot-mark")).to_have_count(0)
+        for key, frame in (("ArrowRight", frames[1]), ("End", frames[-1])):
+            page.keyboard.press(key)
+            expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frame['epoch']}")
+            for index in range(plots.count()):
+                plot = plots.nth(index)
+                unit = plot.get_attribute("data-x")
+                want = f"step {frame['step']}" if unit == "step" else f"epoch {frame['epoch']}"
+                expect(plot).to_have_attribute("data-marked", want)
+                expect(plot.locator(".plot-mark")).to_have_count(1)
+        page.close()
+    finally:
+        session.context.close()
+
+
 def test_a_setbacks_finding_links_to_its_step_on_the_run_page(browser, site_crawl):  # noqa: F811
     setbacks = next(u for u in site_crawl.pages if urlsplit(u).path.endswith("/setbacks/"))
     session = Session(browser)

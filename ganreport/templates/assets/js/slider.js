@@ -56,6 +56,14 @@
       return frame;
     }
 
+    // A reader's move (slider, Play, Best epoch, the lightbox) also marks the grid's step on
+    // every plot; choose() shows a frame itself, having marked the point that was clicked.
+    function moveTo(index) {
+      var frame = show(index);
+      markAll(typeof frame.step === "number" ? frame.step : null, frame.epoch);
+      return frame;
+    }
+
     var preloaded = false;
     function preload() {
       if (preloaded) return;
@@ -75,22 +83,22 @@
       preload();
       var index = Number(slider.value);
       if (reduceMotion && reduceMotion.matches) { // no motion: one epoch a press
-        show(index >= frames.length - 1 ? 0 : index + 1);
+        moveTo(index >= frames.length - 1 ? 0 : index + 1);
         return;
       }
-      if (index >= frames.length - 1) show(0);
+      if (index >= frames.length - 1) moveTo(0);
       play.setAttribute("aria-pressed", "true");
       play.textContent = "Pause";
       figure.classList.add("playing");
       timer = window.setInterval(function () {
         var next = Number(slider.value) + 1;
         if (next >= frames.length) { stop(); return; }
-        show(next);
+        moveTo(next);
       }, PLAY_MS);
     }
 
-    slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
-    slider.addEventListener("change", function () { show(Number(slider.value)); });
+    slider.addEventListener("input", function () { stop(); moveTo(Number(slider.value)); });
+    slider.addEventListener("change", function () { moveTo(Number(slider.value)); });
     slider.addEventListener("focus", preload);
     slider.addEventListener("pointerenter", preload);
     slider.setAttribute("aria-valuetext", label.textContent);
@@ -114,10 +122,10 @@
     }
     if (best) {
       best.hidden = false;
-      best.addEventListener("click", function () { stop(); show(Number(best.getAttribute("data-index"))); });
+      best.addEventListener("click", function () { stop(); moveTo(Number(best.getAttribute("data-index"))); });
     }
     sliders[figure.getAttribute("data-run")] = {
-      figure: figure, frames: frames, show: show, stop: stop,
+      figure: figure, frames: frames, show: show, moveTo: moveTo, stop: stop,
       index: function () { return Number(slider.value); },
     };
   }
@@ -233,7 +241,7 @@
         return {src: frame.src, alt: frame.alt, label: run + ", epoch " + frame.epoch};
       });
       index = api.index();
-      box.onMove = function (i) { api.stop(); api.show(i); };
+      box.onMove = function (i) { api.stop(); api.moveTo(i); };
     } else if (gallery) {
       var anchors = Array.prototype.slice.call(gallery.querySelectorAll("a.enlarge"));
       box.items = anchors.map(itemOf);
@@ -282,6 +290,7 @@
       var view = figure.querySelector(".plot-view");
       var old = view.querySelector(".plot-mark");
       if (old) old.remove();
+      figure.removeAttribute("data-marked");
       var axes = axesOf(figure);
       if (x === null || x === undefined || !axes.length) continue;
       var a = axes[0], last = axes[axes.length - 1];
