@@ -35,6 +35,10 @@ SUMMARY = "summary.json"  # status and totals, rewritten after every epoch
 HEARTBEAT = "heartbeat.json"  # pid, host and time, rewritten while the writer is alive
 SAMPLES_DIR = "samples"
 REAL_GRID = "samples/real.png"  # 64 real training images, the same for every version
+# Every grid in samples/ (and real.png) is GRID_COLUMNS tiles wide, with GRID_PADDING px of
+# padding around and between the tiles: the site's lightbox picks a sample by that geometry.
+GRID_COLUMNS = 8
+GRID_PADDING = 2
 CHECKPOINTS_DIR = "checkpoints"
 LAST_CHECKPOINT = "checkpoints/last.pt"
 PREVIOUS_CHECKPOINT = "checkpoints/previous.pt"  # the one before last: never torn together

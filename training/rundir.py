@@ -115,13 +115,15 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def grid_pixels(images: torch.Tensor) -> Any:
-    """(N, C, S, S) in [-1, 1] (or uint8) -> an 8-wide PIL grid with 2 px padding."""
+    """(N, C, S, S) in [-1, 1] (or uint8) -> a PIL grid of the contract's geometry
+    (rf.GRID_COLUMNS wide, rf.GRID_PADDING px of padding)."""
     from PIL import Image  # local: only grids need PIL here
 
     if images.dtype == torch.uint8:
         images = images.float().div(127.5).sub(1.0)
     grid = make_grid(
-        images.detach().float().cpu(), nrow=8, padding=2, normalize=True, value_range=(-1, 1)
+        images.detach().float().cpu(), nrow=rf.GRID_COLUMNS, padding=rf.GRID_PADDING,
+        normalize=True, value_range=(-1, 1),
     )  # (C, H, W) in [0, 1]
     pixels = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
     return Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)

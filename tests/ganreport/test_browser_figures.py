@@ -205,6 +205,33 @@ def test_lightbox_from_the_keyboard(browser, site_crawl):  # noqa: F811
         session.context.close()
 
 
+def test_lightbox_picks_samples_by_the_grid_geometry_the_page_declares(browser, site_crawl):  # noqa: F811
+    """Served with a 4-column geometry on the script tag, the lightbox's columns stop at 4
+    (the page's declaration, not a constant, decides where a sample is)."""
+    url = _version_pages(site_crawl)[0]
+    session = Session(browser)
+    try:
+        def four_columns(route):
+            body = route.fetch().text().replace('data-grid-columns="8"', 'data-grid-columns="4"')
+            route.fulfill(body=body, content_type="text/html; charset=utf-8")
+
+        session.context.route(url, four_columns)
+        page = session.open(url)
+        figure = page.locator("figure.progression").first
+        figure.locator(".progression-view a.enlarge").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        dialog.locator("img").evaluate("i => i.decode()")
+        for _ in range(6):
+            page.keyboard.press("ArrowRight")
+        expect(dialog.locator(".lightbox-sample")).to_contain_text("Row 1, column 4 of ")
+        page.keyboard.press("ArrowDown")
+        expect(dialog.locator(".lightbox-sample")).to_contain_text("Row 2, column 4 of ")
+        page.close()
+    finally:
+        session.context.close()
+
+
 def _click_at_x(page, figure, x: float) -> None:
     """Click the plot's first axis at data value x (the geometry the SVG carries)."""
     image = figure.locator("img")

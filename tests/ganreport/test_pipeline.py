@@ -4,12 +4,14 @@ baseurl, MathJax, escaping, incremental figures, failed builds and half-written 
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
+from ganreport import runformat
 from ganreport.errors import UserError
 from ganreport.pipeline import build
 from tests.ganreport.site_fixture import INDEX, INDEX_DIRECTIVE_LINE, write_site_src
@@ -135,6 +137,17 @@ def test_mathjax_is_loaded_only_on_pages_with_math(built):
                 "/setbacks/"]:
         text = page_file(site, url).read_text()
         assert "mathjax" not in text.lower(), f"{url} loads MathJax but has no math"
+
+
+def test_pages_with_grids_tell_the_lightbox_the_grid_geometry_of_the_contract(built):
+    """The lightbox picks "row r, column c" by the columns and padding runformat declares
+    (and the trainer draws with): the build writes them on the figure script's tag."""
+    _, site, _ = built
+    text = page_file(site, "/studies/abstract/v2/").read_text()
+    tag = re.search(r'<script defer src="[^"]*/assets/js/slider\.js"[^>]*>', text)
+    assert tag, "no figure script on a version page"
+    assert f'data-grid-columns="{runformat.GRID_COLUMNS}"' in tag.group(0)
+    assert f'data-grid-padding="{runformat.GRID_PADDING}"' in tag.group(0)
 
 
 def test_version_page_answers_what_changed_happened_took_and_how(built):

@@ -43,6 +43,8 @@ def test_grid_is_8x8_with_2px_padding(tmp_path: Path) -> None:
     assert relative == rf.sample_name(3) == "samples/epoch_0003.png"
     with Image.open(tmp_path / relative) as image:
         assert image.size == (8 * 18 + 2, 8 * 18 + 2)
+        side = rf.GRID_COLUMNS * (16 + rf.GRID_PADDING) + rf.GRID_PADDING  # what the site reads
+        assert image.size == (side, side)
 
 
 def test_real_grid_takes_uint8_images(tmp_path: Path) -> None:

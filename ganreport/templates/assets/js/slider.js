@@ -184,20 +184,27 @@
     return box;
   }
 
-  // The trainer's grids: 8 columns, 2 px of padding around and between the tiles.
+  // The grids' geometry comes from the run-folder contract (runformat.GRID_COLUMNS and
+  // GRID_PADDING), written by the build on this script's tag.
+  var script = document.currentScript;
+  function gridAttr(name, fallback) {
+    var value = script && script.getAttribute(name);
+    return value ? Number(value) : fallback;
+  }
+  var GRID = {cols: gridAttr("data-grid-columns", 8), pad: gridAttr("data-grid-padding", 2)};
   function gridSize() {
-    var width = box.img.naturalWidth || 8, height = box.img.naturalHeight || 8;
-    var side = (width - 2) / 8 - 2;
-    var rows = side > 0 ? Math.max(1, Math.round((height - 2) / (side + 2))) : 8;
-    return {cols: 8, rows: rows, side: side, width: width, height: height};
+    var width = box.img.naturalWidth || GRID.cols, height = box.img.naturalHeight || GRID.cols;
+    var side = (width - GRID.pad) / GRID.cols - GRID.pad;
+    var rows = side > 0 ? Math.max(1, Math.round((height - GRID.pad) / (side + GRID.pad))) : GRID.cols;
+    return {cols: GRID.cols, rows: rows, side: side, width: width, height: height};
   }
 
   function select(row, col) {
     box.row = row; box.col = col;
     var size = gridSize();
-    var unit = (size.side + 2) / size.width * 100, unitY = (size.side + 2) / size.height * 100;
-    box.pick.style.left = (2 / size.width * 100 + col * unit) + "%";
-    box.pick.style.top = (2 / size.height * 100 + row * unitY) + "%";
+    var unit = (size.side + GRID.pad) / size.width * 100, unitY = (size.side + GRID.pad) / size.height * 100;
+    box.pick.style.left = (GRID.pad / size.width * 100 + col * unit) + "%";
+    box.pick.style.top = (GRID.pad / size.height * 100 + row * unitY) + "%";
     box.pick.style.width = (size.side / size.width * 100) + "%";
     box.pick.style.height = (size.side / size.height * 100) + "%";
     box.sample.textContent = "Row " + (row + 1) + ", column " + (col + 1) + " of " + box.items[box.index].label + ".";
