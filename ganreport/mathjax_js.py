@@ -6,8 +6,8 @@ page loads ``startup.js`` with the components it needs (TeX input with the same 
 as ``tex-chtml.js``, CHTML output, assistive MathML for screen readers), preloaded in
 parallel from ``<head>``; typesets the formulas on or near the screen first and shows them,
 then the rest when the browser is idle; and loads the menu (and with it the explorer) only
-when a reader right-clicks a formula. Measured side by side (bench/reader-*.json,
-docs/site-build.md): 40 % fewer MathJax bytes, formulas on screen typeset in about 60 % of
+when a reader right-clicks a formula. Measured side by side (bench/reader-mathjax.json,
+docs/site-build.md): a third fewer MathJax bytes, and the first formulas shown in 0.5-0.9x
 the time.
 
 The configurations are inline ``<script>`` constants, allowed by hash in the site's CSP.
