@@ -30,6 +30,13 @@ GRID_DISPLAY_MAX = 560  # px: grids are shown at a whole multiple of their size 
 FLAT_TOLERANCE = 2 / 255  # tiles this close to the first are the same picture (WebP/PNG noise)
 
 
+def grid_attributes(run: Run) -> Markup:
+    """The run's grid geometry on an enlargeable grid's link: the lightbox picks "row r,
+    column c" by it (THE SLIDER CONTRACT)."""
+    columns, padding = run.grid
+    return Markup(f'data-grid-columns="{columns}" data-grid-padding="{padding}"')
+
+
 class Figures:
     """Makes figure HTML for one build; collects the files those figures point to."""
 
@@ -102,6 +109,7 @@ class Figures:
             "label": f"Epoch {epoch}{schedule}",  # the slider's label: a progan grid's level
             "alt": f"{run.key} samples at epoch {epoch}{schedule}, fixed noise",
             "width": width, "height": height, "epoch": epoch, "run": run,
+            "grid": grid_attributes(run),
             "caption": f"{run.key} samples at epoch {epoch}{schedule}, from the study's "
                        "fixed noise.",
         }
@@ -138,7 +146,7 @@ class Figures:
         return {
             "src": url(urls.site_path_url(self.web_copy(run, run.real_grid, True))),
             "alt": f"64 real training images of {run.study}",
-            "width": width, "height": height, "run": run,
+            "width": width, "height": height, "run": run, "grid": grid_attributes(run),
             "caption": "Real images from the training set: what G is trying to make.",
         }
 
