@@ -150,12 +150,12 @@ class Figures:
             "caption": "Real images from the training set: what G is trying to make.",
         }
 
-    def flat_grid(self, grid: Grid) -> bool:
+    def flat_grid(self, grid: Grid, geometry: tuple[int, int]) -> bool:
         """True when every tile of the grid is the same image (an untrained G's grey field):
         a grid that says nothing, given no column of its own in a comparison."""
         if grid.path not in self._flat:
             try:
-                tiles = split_grid(load_grid(grid.path))
+                tiles = split_grid(load_grid(grid.path), *geometry)
                 self._flat[grid.path] = bool(len(tiles) > 1 and
                                              float(abs(tiles - tiles[0]).max()) <= FLAT_TOLERANCE)
             except (OSError, ValueError):
@@ -245,7 +245,7 @@ class Figures:
         """Rows: runs; columns: the real images ("Original"), then the same epochs for all,
         leaving out epochs where every run's grid is one picture repeated (flat_grid)."""
         epochs = [epoch for epoch in analyse.common_epochs(runs)
-                  if not all(self.flat_grid(run.samples[epoch]) for run in runs)]
+                  if not all(self.flat_grid(run.samples[epoch], run.grid) for run in runs)]
         epochs = analyse.pick_evenly(epochs, count)
         rows = [(run, self.real_image(run, url, thumb=True),
                  [self.grid_image(run, epoch, url, thumb=True) for epoch in epochs])

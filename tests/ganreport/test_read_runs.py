@@ -8,6 +8,7 @@ import pytest
 
 from ganreport import runformat
 from ganreport.errors import UserError
+from ganreport.findings_view import run_series
 from ganreport.read_runs import list_studies, read_catalog, read_run, read_study
 from tests.run_fixtures import write_all_studies, write_run, write_study
 
@@ -60,6 +61,7 @@ def test_a_run_is_read_with_the_grid_geometry_it_records(tmp_path):
     run, warnings = _read(write_run(tmp_path, "v1", epochs=1, columns=4))
     assert run.grid == (4, 2) and warnings == [] and not run.damaged
     assert run.samples[1].width == 4 * 18 + 2 and run.samples[1].height == 16 * 18 + 2
+    assert run_series(run).grid == (4, 2)  # the detectors cut its grids so too
 
 
 @pytest.mark.parametrize("grid", [None, {"columns": 0, "padding": 2}, "8x8"])
