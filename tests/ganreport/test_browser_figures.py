@@ -322,7 +322,8 @@ def test_moving_the_slider_marks_its_step_on_every_plot(browser, site_crawl):  #
         page.keyboard.press("Home")
         expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frames[0]['epoch']}")
         expect(page.locator(".plot-mark")).to_have_count(0)
-        for key, frame in (("ArrowRight", frames[1]), ("End", frames[-1])):
+        for key, frame in (("ArrowRight", frames[1]), ("End", frames[-1]),
+                           ("ArrowLeft", frames[-2])):
             page.keyboard.press(key)
             expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frame['epoch']}")
             for index in range(plots.count()):
