@@ -30,6 +30,13 @@ GRID_DISPLAY_MAX = 560  # px: grids are shown at a whole multiple of their size 
 FLAT_TOLERANCE = 2 / 255  # tiles this close to the first are the same picture (WebP/PNG noise)
 
 
+def grid_attributes(run: Run) -> Markup:
+    """The run's grid geometry on an enlargeable grid's link: the lightbox picks "row r,
+    column c" by it (THE SLIDER CONTRACT)."""
+    columns, padding = run.grid
+    return Markup(f'data-grid-columns="{columns}" data-grid-padding="{padding}"')
+
+
 class Figures:
     """Makes figure HTML for one build; collects the files those figures point to."""
 
@@ -102,6 +109,7 @@ class Figures:
             "label": f"Epoch {epoch}{schedule}",  # the slider's label: a progan grid's level
             "alt": f"{run.key} samples at epoch {epoch}{schedule}, fixed noise",
             "width": width, "height": height, "epoch": epoch, "run": run,
+            "grid": grid_attributes(run),
             "caption": f"{run.key} samples at epoch {epoch}{schedule}, from the study's "
                        "fixed noise.",
         }
@@ -138,16 +146,16 @@ class Figures:
         return {
             "src": url(urls.site_path_url(self.web_copy(run, run.real_grid, True))),
             "alt": f"64 real training images of {run.study}",
-            "width": width, "height": height, "run": run,
+            "width": width, "height": height, "run": run, "grid": grid_attributes(run),
             "caption": "Real images from the training set: what G is trying to make.",
         }
 
-    def flat_grid(self, grid: Grid) -> bool:
+    def flat_grid(self, grid: Grid, geometry: tuple[int, int]) -> bool:
         """True when every tile of the grid is the same image (an untrained G's grey field):
         a grid that says nothing, given no column of its own in a comparison."""
         if grid.path not in self._flat:
             try:
-                tiles = split_grid(load_grid(grid.path))
+                tiles = split_grid(load_grid(grid.path), *geometry)
                 self._flat[grid.path] = bool(len(tiles) > 1 and
                                              float(abs(tiles - tiles[0]).max()) <= FLAT_TOLERANCE)
             except (OSError, ValueError):
@@ -237,7 +245,7 @@ class Figures:
         """Rows: runs; columns: the real images ("Original"), then the same epochs for all,
         leaving out epochs where every run's grid is one picture repeated (flat_grid)."""
         epochs = [epoch for epoch in analyse.common_epochs(runs)
-                  if not all(self.flat_grid(run.samples[epoch]) for run in runs)]
+                  if not all(self.flat_grid(run.samples[epoch], run.grid) for run in runs)]
         epochs = analyse.pick_evenly(epochs, count)
         rows = [(run, self.real_image(run, url, thumb=True),
                  [self.grid_image(run, epoch, url, thumb=True) for epoch in epochs])

@@ -40,7 +40,7 @@ def run_series(run: Run) -> RunSeries:
     return RunSeries(loss=run.loss or runformat.DEFAULT_LOSS, metrics=run.metrics,
                      epochs=run.epochs, quality=run.quality,
                      floor=floor if isinstance(floor, dict) else None,
-                     grids=grids, real_grid=real)
+                     grids=grids, real_grid=real, grid=run.grid)
 
 
 def run_findings(run: Run) -> list[Finding]:

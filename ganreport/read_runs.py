@@ -109,6 +109,12 @@ class Run:
     def sample_epochs(self) -> list[int]:
         return list(self.samples)
 
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(columns, padding) its grids were drawn with: the lightbox and the detectors
+        cut them by it (runs from before the record: runformat.UNRECORDED_GRID)."""
+        return runformat.grid_geometry(self.summary)
+
 
 @dataclass(frozen=True)
 class Study:

@@ -35,10 +35,12 @@ SUMMARY = "summary.json"  # status and totals, rewritten after every epoch
 HEARTBEAT = "heartbeat.json"  # pid, host and time, rewritten while the writer is alive
 SAMPLES_DIR = "samples"
 REAL_GRID = "samples/real.png"  # 64 real training images, the same for every version
-# Every grid in samples/ (and real.png) is GRID_COLUMNS tiles wide, with GRID_PADDING px of
-# padding around and between the tiles: the site's lightbox picks a sample by that geometry.
+# The trainer draws every grid in samples/ (and real.png) GRID_COLUMNS tiles wide, with
+# GRID_PADDING px around and between the tiles, and records that in summary.json's `grid`:
+# the site's lightbox picks a sample by the run's own record, so these may change.
 GRID_COLUMNS = 8
 GRID_PADDING = 2
+UNRECORDED_GRID = (8, 2)  # (columns, padding) of every run written before `grid` existed
 CHECKPOINTS_DIR = "checkpoints"
 LAST_CHECKPOINT = "checkpoints/last.pt"
 PREVIOUS_CHECKPOINT = "checkpoints/previous.pt"  # the one before last: never torn together
@@ -56,13 +58,14 @@ FILE_DESCRIPTIONS = (
     (EVENTS, "one JSON object per event: resume, non-finite loss, rollback, stage (appended)"),
     (SUMMARY, "status and totals, rewritten after every epoch and at the end"),
     (HEARTBEAT, "pid, hostname and time, rewritten while the training process lives"),
-    ("samples/epoch_NNNN.png", "8x8 grid of G on the study's fixed noise after epoch N"),
-    (REAL_GRID, "8x8 grid of 64 real training images, the same for every version"),
+    ("samples/epoch_NNNN.png", "grid of G on the study's fixed noise after epoch N (64 "
+                               "images; columns and padding in summary.json's `grid`)"),
+    (REAL_GRID, "grid of 64 real training images, the same for every version"),
     (LAST_CHECKPOINT, "torch checkpoint to resume from (the site ignores checkpoints)"),
     (PREVIOUS_CHECKPOINT, "the checkpoint before last, kept until the next one is whole"),
     (BEST_CHECKPOINT, "G (and D, and G's EMA) at the best epoch by quality.metric; not "
                       "resumable"),
-    ("samples/ema_epoch_NNNN.png", "8x8 grid of G's weight average (quality.ema) after epoch N"),
+    ("samples/ema_epoch_NNNN.png", "grid of G's weight average (quality.ema) after epoch N"),
 )
 RUN_FOLDERS = (SAMPLES_DIR, CHECKPOINTS_DIR)
 SAMPLE_PREFIX, SAMPLE_SUFFIX = "samples/epoch_", ".png"
@@ -93,6 +96,17 @@ def ema_sample_name(epoch: int) -> str:
 
 
 EMA_PREFIX = "ema_"  # quality.jsonl keys measured on G's weight average: ema_swd, ...
+
+
+def grid_geometry(summary: dict) -> tuple[int, int]:
+    """(columns, padding) of a run's grids from its summary.json; older runs (no `grid`, or
+    an unusable one) were drawn with UNRECORDED_GRID."""
+    grid = summary.get("grid")
+    grid = grid if isinstance(grid, dict) else {}
+    columns, padding = grid.get("columns"), grid.get("padding")
+    if type(columns) is int and type(padding) is int and columns > 0 and padding >= 0:
+        return columns, padding
+    return UNRECORDED_GRID
 
 
 def experiment_path(study: str, version: str) -> str:
@@ -347,6 +361,10 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("diverged", "bool", description="a non-finite loss stopped the run"),
     Field("final", "mapping", description="scalars of the last logged step"),
     Field("sample_epochs", "list"),
+    Field("grid", "mapping", description="geometry of the run's PNG grids (absent: "
+          f"{UNRECORDED_GRID[0]} columns, {UNRECORDED_GRID[1]} px padding)"),
+    Field("grid.columns", "int", description="tiles per row"),
+    Field("grid.padding", "int", description="px around and between the tiles"),
     Field("device", "str"),
     Field("profile", "str"),
     Field("started_at", "str", description="ISO 8601 time"),

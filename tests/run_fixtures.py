@@ -163,16 +163,18 @@ def write_run(
     status: str = "complete",
     spike_at: int | None = None,
     real: bool = True,
+    columns: int = runformat.GRID_COLUMNS,
 ) -> Path:
-    """Write one complete run folder through RunWriter and return its path."""
+    """Write one complete run folder through RunWriter (grids `columns` wide) and return
+    its path."""
     with _one_thread():
         return _write_run(runs_dir, version, study, epochs, steps_per_epoch, order, parent,
-                          overrides, status, spike_at, real)
+                          overrides, status, spike_at, real, columns)
 
 
 def _write_run(runs_dir: Path, version: str, study: str, epochs: int, steps_per_epoch: int,
                order: int | None, parent: str | None, overrides: dict | None, status: str,
-               spike_at: int | None, real: bool) -> Path:
+               spike_at: int | None, real: bool, columns: int) -> Path:
     names = list(STUDIES.get(study, ("", {}, {}))[2])
     order = order if order is not None else (names.index(version) + 1 if version in names else 1)
     if parent is None and order > 1 and version in names:
@@ -180,7 +182,7 @@ def _write_run(runs_dir: Path, version: str, study: str, epochs: int, steps_per_
     config = config_for(study, version, order, parent, overrides)
     config["train"]["epochs"] = epochs
     loss = config["loss"]["name"]
-    writer = RunWriter(Path(runs_dir) / study / version)
+    writer = RunWriter(Path(runs_dir) / study / version, columns=columns)
     writer.start()
     writer.write_config(config)
     writer.write_json(runformat.ENV, {
@@ -202,7 +204,7 @@ def _write_run(runs_dir: Path, version: str, study: str, epochs: int, steps_per_
         "steps": last["step"], "wall_time_s": last["elapsed_s"], "images_per_s": 128.0,
         "diverged": status == "diverged", "final": last, "sample_epochs": list(range(epochs + 1)),
         "device": "cpu", "profile": "cpu", "started_at": "2026-11-22T11:00:00+00:00",
-        "finished_at": "2026-11-22T11:00:10+00:00",
+        "finished_at": "2026-11-22T11:00:10+00:00", "grid": writer.grid,
     })
     return writer.folder
 

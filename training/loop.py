@@ -368,6 +368,7 @@ def write_summary(run: Run) -> None:
         "diverged": progress.status == "diverged",
         "final": progress.final,
         "sample_epochs": progress.sample_epochs,
+        "grid": run.writer.grid,
         "rollbacks": trainer.rollbacks,
         "resumes": progress.resumes,
         "device": trainer.device.type,

@@ -29,7 +29,7 @@ from torchvision.utils import make_grid
 from ganreport import runformat as rf
 
 FORMAT_VERSION = rf.FORMAT_VERSION
-GRID_SIZE = 64  # an 8x8 grid
+GRID_SIZE = 64  # images in a grid (8x8 in the contract's geometry)
 
 
 def now_iso() -> str:
@@ -114,15 +114,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def grid_pixels(images: torch.Tensor) -> Any:
-    """(N, C, S, S) in [-1, 1] (or uint8) -> a PIL grid of the contract's geometry
-    (rf.GRID_COLUMNS wide, rf.GRID_PADDING px of padding)."""
+def grid_pixels(images: torch.Tensor, columns: int = rf.GRID_COLUMNS,
+                padding: int = rf.GRID_PADDING) -> Any:
+    """(N, C, S, S) in [-1, 1] (or uint8) -> a PIL grid `columns` wide with `padding` px
+    (the contract's geometry unless a writer says otherwise; summary.json records it)."""
     from PIL import Image  # local: only grids need PIL here
 
     if images.dtype == torch.uint8:
         images = images.float().div(127.5).sub(1.0)
     grid = make_grid(
-        images.detach().float().cpu(), nrow=rf.GRID_COLUMNS, padding=rf.GRID_PADDING,
+        images.detach().float().cpu(), nrow=columns, padding=padding,
         normalize=True, value_range=(-1, 1),
     )  # (C, H, W) in [0, 1]
     pixels = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
@@ -132,8 +133,19 @@ def grid_pixels(images: torch.Tensor) -> Any:
 class RunWriter:
     """Writes one run folder `runs/<study>/<version>/` (file names from runformat)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, columns: int = rf.GRID_COLUMNS,
+                 padding: int = rf.GRID_PADDING) -> None:
         self.folder = Path(folder)
+        self.columns, self.padding = columns, padding  # of every grid it draws
+
+    @property
+    def grid(self) -> dict[str, int]:
+        """summary.json's `grid`: the geometry this writer draws with, for the site."""
+        return {"columns": self.columns, "padding": self.padding}
+
+    def picture(self, images: torch.Tensor) -> Any:
+        """A PIL grid of `images` in this writer's geometry."""
+        return grid_pixels(images, self.columns, self.padding)
 
     def start(self) -> None:
         """Make the folder and its subfolders; never removes anything."""
@@ -169,15 +181,15 @@ class RunWriter:
         return len(lines) - len(kept)
 
     def write_grid(self, epoch: int, images: torch.Tensor) -> str:
-        """Save (64, C, S, S) images in [-1, 1] as an 8x8 PNG grid; return its relative path."""
+        """Save (64, C, S, S) images in [-1, 1] as a PNG grid; return its relative path."""
         relative = rf.sample_name(epoch)
-        picture = grid_pixels(images)
+        picture = self.picture(images)
         atomic_write(self.folder / relative, lambda handle: picture.save(handle, format="PNG"))
         return relative
 
     def write_real_grid(self, images: torch.Tensor) -> str:
         """Save up to 64 real training images (uint8, or float in [-1, 1]) as samples/real.png."""
-        picture = grid_pixels(images[:GRID_SIZE])
+        picture = self.picture(images[:GRID_SIZE])
         atomic_write(self.folder / rf.REAL_GRID, lambda handle: picture.save(handle, format="PNG"))
         return rf.REAL_GRID
 

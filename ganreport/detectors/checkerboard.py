@@ -64,9 +64,9 @@ def find_checkerboard(series: RunSeries) -> list[Finding]:
     """Runs of sampled epochs whose grids carry a checkerboard the real images do not."""
     if series.real_grid is None:
         return []
-    real = nyquist_share(split_grid(series.real_grid))
+    real = nyquist_share(split_grid(series.real_grid, *series.grid))
     epochs = sorted(epoch for epoch in series.grids if epoch > 0)
-    tiles = [split_grid(series.grids[epoch]) for epoch in epochs]
+    tiles = [split_grid(series.grids[epoch], *series.grid) for epoch in epochs]
     shares = [nyquist_share(part) for part in tiles]
     peaks = [nyquist_peak(part) for part in tiles]
     flagged = np.array([share > max(FACTOR * real, MIN_SHARE) and peak > MIN_PEAK

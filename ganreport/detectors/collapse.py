@@ -22,6 +22,7 @@ from ganreport.detectors.finding import (
     true_runs,
 )
 from ganreport.detectors.grids import split_grid
+from ganreport.runformat import UNRECORDED_GRID
 
 RATIO = 0.5  # generated diversity below half the real one
 SEVERE_RATIO = 0.25
@@ -81,18 +82,21 @@ def nearest_distances(tiles: np.ndarray) -> np.ndarray:
     return distances.min(axis=1)
 
 
-def twin_share(grid: np.ndarray, real_grid: np.ndarray | None) -> tuple[float, float]:
-    """(share of tiles with a near-identical twin, the distance threshold used)."""
+def twin_share(grid: np.ndarray, real_grid: np.ndarray | None,
+               geometry: tuple[int, int] = UNRECORDED_GRID) -> tuple[float, float]:
+    """(share of tiles with a near-identical twin, the distance threshold used); the grids
+    are cut by `geometry`, (columns, padding)."""
     threshold = TWIN_ABSOLUTE
     if real_grid is not None:
-        threshold = TWIN_RATIO * float(np.median(nearest_distances(split_grid(real_grid))))
-    return float((nearest_distances(split_grid(grid)) < threshold).mean()), threshold
+        real = split_grid(real_grid, *geometry)
+        threshold = TWIN_RATIO * float(np.median(nearest_distances(real)))
+    return float((nearest_distances(split_grid(grid, *geometry)) < threshold).mean()), threshold
 
 
 def from_grids(series: RunSeries) -> list[Finding]:
     """Runs of sampled epochs whose grid is full of near-identical tiles."""
     epochs = sorted(epoch for epoch in series.grids if epoch > 0)
-    shares = [twin_share(series.grids[epoch], series.real_grid) for epoch in epochs]
+    shares = [twin_share(series.grids[epoch], series.real_grid, series.grid) for epoch in epochs]
     flagged = np.array([share >= MIN_TWIN_SHARE for share, _ in shares], dtype=bool)
     findings = []
     for span, steps, (first, last) in _grouped(series, epochs, flagged):

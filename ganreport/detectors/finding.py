@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ganreport.runformat import quantity
+from ganreport.runformat import UNRECORDED_GRID, quantity
 
 SEVERITIES = ("info", "warning", "critical")  # in rising order
 
@@ -45,8 +45,9 @@ class RunSeries:
     epochs: list[Row] = field(default_factory=list)  # epochs.jsonl rows
     quality: list[Row] = field(default_factory=list)  # quality.jsonl rows
     floor: Row | None = None  # the study's real-against-real quality row
-    grids: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> 8x8 grid image
+    grids: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> grid image
     real_grid: np.ndarray | None = None  # samples/real.png as an array
+    grid: tuple[int, int] = UNRECORDED_GRID  # (columns, padding) the grids were drawn with
 
 
 def number(value: Any) -> float | None:

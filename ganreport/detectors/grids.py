@@ -1,7 +1,7 @@
 """Sample grids as arrays: read a PNG, cut it into its tiles.
 
-The trainer saves 64 images as an 8x8 grid with 2 px of padding around and between
-them (torchvision's make_grid), so a tile's side follows from the grid's width.
+The trainer saves 64 images as a grid (torchvision's make_grid) whose columns and padding
+the run records (Run.grid; 8 and 2 so far), so a tile's side follows from the grid's width.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-COLUMNS, PADDING = 8, 2
+from ganreport.runformat import UNRECORDED_GRID
+
+COLUMNS, PADDING = UNRECORDED_GRID  # unless told otherwise
 
 
 def load_grid(path: Path) -> np.ndarray:

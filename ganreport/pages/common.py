@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .. import analyse, runformat, urls
+from .. import analyse, urls
 from ..directives import ROOT_MARKER, Directives
 from ..figures import Figures
 from ..markdown_render import remove_mathjax_scripts, render_markdown
@@ -202,9 +202,7 @@ class Site:
         script = ""
         if FIGURE_MARKUP.search(html):
             src = self.environment.globals["url"]("/assets/js/slider.js")
-            script = (f'<script defer src="{html_lib.escape(src)}" data-grid-columns='
-                      f'"{runformat.GRID_COLUMNS}" data-grid-padding="{runformat.GRID_PADDING}">'
-                      '</script>')  # the grids' geometry, for the lightbox to pick a sample
+            script = f'<script defer src="{html_lib.escape(src)}"></script>'
         return html.replace(FIGURE_SCRIPT, script, 1)
 
     def description_html(self, run: Run) -> tuple[Markup, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from .. import analyse, quality_view, urls
+from ..figures import grid_attributes
 from ..read_runs import Run, Study
 from .common import Site
 from .registry import PlannedPage, page_kind, planned
@@ -59,7 +60,7 @@ def quality_context(site: Site, run: Run) -> dict:
         width, height = figures.display_size(grid)
         ema_image = {"src": url(urls.site_path_url(figures.web_copy(run, grid))),
                      "alt": f"{run.key} samples of G's weight average at epoch {ema_at}",
-                     "width": width, "height": height,
+                     "width": width, "height": height, "grid": grid_attributes(run),
                      "caption": f"EMA of G's weights: {run.key} at epoch {ema_at}, same noise."}
     return {
         "quality_plot": figures.plot(quality_view.quality_chart(run, figures.colours[run.key])),

@@ -8,11 +8,13 @@ playwright is missing (failed under CI=true).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from tests.ganreport.test_browser import (
     Session,
@@ -205,28 +207,50 @@ def test_lightbox_from_the_keyboard(browser, site_crawl):  # noqa: F811
         session.context.close()
 
 
-def test_lightbox_picks_samples_by_the_grid_geometry_the_page_declares(browser, site_crawl):  # noqa: F811
-    """Served with a 4-column geometry on the script tag, the lightbox's columns stop at 4
-    (the page's declaration, not a constant, decides where a sample is)."""
+def _grid_png(columns: int, rows: int, side: int, padding: int) -> bytes:
+    """A grid PNG of that geometry (tiles white on black), as a trainer would draw it."""
+    image = Image.new("RGB", (padding + columns * (side + padding),
+                              padding + rows * (side + padding)))
+    for row in range(rows):
+        for column in range(columns):
+            left, top = padding + column * (side + padding), padding + row * (side + padding)
+            image.paste((255, 255, 255), (left, top, left + side, top + side))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_lightbox_picks_samples_by_the_geometry_on_the_grids_link(browser, site_crawl):  # noqa: F811
+    """A grid whose link says 4 columns and 3 px of padding (a run drawn so) is picked
+    by that geometry: columns stop at 4, rows at the 3 its height holds, and the pick box
+    sits on the tile (not where an 8-column, 2 px grid would put it)."""
     url = _version_pages(site_crawl)[0]
     session = Session(browser)
     try:
         def four_columns(route):
-            body = route.fetch().text().replace('data-grid-columns="8"', 'data-grid-columns="4"')
+            body = route.fetch().text()
+            assert body.count('data-grid-columns="8" data-grid-padding="2"') > 1
+            body = body.replace('data-grid-columns="8" data-grid-padding="2"',
+                                'data-grid-columns="4" data-grid-padding="3"')
             route.fulfill(body=body, content_type="text/html; charset=utf-8")
 
+        png = _grid_png(columns=4, rows=3, side=10, padding=3)  # 55 x 42 px
         session.context.route(url, four_columns)
+        session.context.route("**/assets/runs/**/epoch_*",  # every grid: one drawn so
+                              lambda route: route.fulfill(body=png, content_type="image/png"))
         page = session.open(url)
         figure = page.locator("figure.progression").first
         figure.locator(".progression-view a.enlarge").click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible()
-        dialog.locator("img").evaluate("i => i.decode()")
+        expect(dialog.locator("img")).to_have_js_property("naturalWidth", 55)
         for _ in range(6):
             page.keyboard.press("ArrowRight")
-        expect(dialog.locator(".lightbox-sample")).to_contain_text("Row 1, column 4 of ")
-        page.keyboard.press("ArrowDown")
-        expect(dialog.locator(".lightbox-sample")).to_contain_text("Row 2, column 4 of ")
+        for _ in range(5):
+            page.keyboard.press("ArrowDown")
+        expect(dialog.locator(".lightbox-sample")).to_contain_text("Row 3, column 4 of ")
+        left = float(dialog.locator(".lightbox-pick").evaluate("p => parseFloat(p.style.left)"))
+        assert left == pytest.approx((3 + 3 * 13) / 55 * 100, abs=0.01)
         page.close()
     finally:
         session.context.close()
@@ -298,7 +322,8 @@ def test_moving_the_slider_marks_its_step_on_every_plot(browser, site_crawl):  #
         page.keyboard.press("Home")
         expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frames[0]['epoch']}")
         expect(page.locator(".plot-mark")).to_have_count(0)
-        for key, frame in (("ArrowRight", frames[1]), ("End", frames[-1])):
+        for key, frame in (("ArrowRight", frames[1]), ("End", frames[-1]),
+                           ("ArrowLeft", frames[-2])):
             page.keyboard.press(key)
             expect(progression.locator(".epoch-label")).to_have_text(f"Epoch {frame['epoch']}")
             for index in range(plots.count()):

@@ -54,3 +54,14 @@ def test_share_and_peak_of_a_pure_pattern():
     tiles = split_grid(make_grid(tiles))  # one row: 4 pattern tiles and 4 blank ones
     assert checkerboard.nyquist_share(tiles) > 0.8 and checkerboard.nyquist_peak(tiles) > 100
     assert checkerboard.nyquist_share(np.zeros((2, 16, 16, 1))) == 0.0
+
+
+def test_grids_are_cut_by_the_geometry_the_run_drew_them_with():
+    """A run drawn 4 wide with 3 px of padding (Run.grid) is cut as drawn: 8 columns of
+    2 px do not even fit its width."""
+    real = make_grid(smooth_images(64, 32, 100), columns=4, padding=3)
+    grids = {1: make_grid(smooth_images(64, 32, 1), columns=4, padding=3),
+             2: make_grid(with_checkerboard(smooth_images(64, 32, 2), 12), columns=4, padding=3)}
+    series = RunSeries("bce", grids=grids, real_grid=real, grid=(4, 3))
+    (found,) = checkerboard.detect(series)
+    assert found.epochs == (2, 2)

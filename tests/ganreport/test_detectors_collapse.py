@@ -72,6 +72,14 @@ def test_grids_of_a_few_repeated_images_are_found():
     assert alone.epochs == (2, 3) and not alone.evidence["compared_with_real"]
 
 
+def test_grids_drawn_4_wide_with_3px_are_cut_as_drawn():
+    real = make_grid(smooth_images(64, 32, 100), columns=4, padding=3)
+    grids = {1: make_grid(smooth_images(64, 32, 1), columns=4, padding=3),
+             2: make_grid(collapsed_tiles(2, 3), columns=4, padding=3)}
+    (found,) = collapse.from_grids(RunSeries("bce", grids=grids, real_grid=real, grid=(4, 3)))
+    assert found.epochs == (2, 2) and found.evidence["twin_share"] == 1.0
+
+
 def test_nearest_distances_by_hand():
     tiles = np.zeros((3, 2, 2, 1))
     tiles[1] += 0.5

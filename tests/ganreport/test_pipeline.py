@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from ganreport import runformat
 from ganreport.errors import UserError
 from ganreport.pipeline import build
 from tests.ganreport.site_fixture import INDEX, INDEX_DIRECTIVE_LINE, write_site_src
@@ -139,15 +139,28 @@ def test_mathjax_is_loaded_only_on_pages_with_math(built):
         assert "mathjax" not in text.lower(), f"{url} loads MathJax but has no math"
 
 
-def test_pages_with_grids_tell_the_lightbox_the_grid_geometry_of_the_contract(built):
-    """The lightbox picks "row r, column c" by the columns and padding runformat declares
-    (and the trainer draws with): the build writes them on the figure script's tag."""
-    _, site, _ = built
-    text = page_file(site, "/studies/abstract/v2/").read_text()
-    tag = re.search(r'<script defer src="[^"]*/assets/js/slider\.js"[^>]*>', text)
-    assert tag, "no figure script on a version page"
-    assert f'data-grid-columns="{runformat.GRID_COLUMNS}"' in tag.group(0)
-    assert f'data-grid-padding="{runformat.GRID_PADDING}"' in tag.group(0)
+def _enlarge_links(text: str) -> list[str]:
+    return re.findall(r'<a class="enlarge"[^>]*>', text)
+
+
+def test_every_enlargeable_grid_carries_its_runs_grid_geometry(fresh):
+    """abstract/v2 drawn 4 wide: each of its grids' links says 4 columns (slider, strip,
+    real images, compare-page thumbnails) while v1's keep 8: the lightbox reads these."""
+    shutil.rmtree(fresh / "runs/abstract/v2")
+    write_run(fresh / "runs", "v2", study="abstract", epochs=5, spike_at=7, columns=4)
+    _build(fresh)
+    site = fresh / "_site"
+    four = 'data-grid-columns="4" data-grid-padding="2"'
+    eight = 'data-grid-columns="8" data-grid-padding="2"'
+    links = _enlarge_links(page_file(site, "/studies/abstract/v2/").read_text())
+    assert len(links) > 3 and all(four in link for link in links), links
+    links = _enlarge_links(page_file(site, "/studies/abstract/v1/").read_text())
+    assert links and all(eight in link for link in links), links
+    compare = page_file(site, "/studies/abstract/compare/").read_text()
+    rows = {row: _enlarge_links(cells) for row, cells in re.findall(
+        r'<tr[^>]*data-gallery="abstract/(v\d)">(.*?)</tr>', compare, re.S)}
+    assert rows["v2"] and all(four in link for link in rows["v2"])
+    assert rows["v1"] and all(eight in link for link in rows["v1"])
 
 
 def test_version_page_answers_what_changed_happened_took_and_how(built):

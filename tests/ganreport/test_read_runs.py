@@ -8,6 +8,7 @@ import pytest
 
 from ganreport import runformat
 from ganreport.errors import UserError
+from ganreport.findings_view import run_series
 from ganreport.read_runs import list_studies, read_catalog, read_run, read_study
 from tests.run_fixtures import write_all_studies, write_run, write_study
 
@@ -52,6 +53,29 @@ def test_format_1_folders_still_read(tmp_path):
     run, warnings = _read(folder)
     assert run.format_version == 1 and run.real_grid is None and not run.damaged
     assert warnings == []
+
+
+def test_a_run_is_read_with_the_grid_geometry_it_records(tmp_path):
+    """A run drawn 4 wide says so in summary.json; the reader takes its word, and the
+    grid's width agrees (4 tiles of 16 px, 2 px of padding)."""
+    run, warnings = _read(write_run(tmp_path, "v1", epochs=1, columns=4))
+    assert run.grid == (4, 2) and warnings == [] and not run.damaged
+    assert run.samples[1].width == 4 * 18 + 2 and run.samples[1].height == 16 * 18 + 2
+    assert run_series(run).grid == (4, 2)  # the detectors cut its grids so too
+
+
+@pytest.mark.parametrize("grid", [None, {"columns": 0, "padding": 2}, "8x8"])
+def test_runs_without_a_usable_grid_record_read_as_drawn_8_wide_with_2px(tmp_path, grid):
+    """Every run before the record was drawn 8 wide with 2 px: that is its geometry."""
+    folder = write_run(tmp_path, "v1", epochs=1, columns=4)
+    summary = json.loads((folder / runformat.SUMMARY).read_text())
+    summary.pop("grid")
+    if grid is not None:
+        summary["grid"] = grid
+    (folder / runformat.SUMMARY).write_text(json.dumps(summary))
+    run, _ = _read(folder)
+    assert run.grid == runformat.UNRECORDED_GRID == (8, 2)
+    assert run.damaged == (grid == "8x8")  # a `grid` that is not a mapping is damage
 
 
 def test_another_format_version_is_one_line_naming_it(tmp_path):

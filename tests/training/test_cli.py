@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from PIL import Image
 
 from ganreport import runformat as rf
 from tests.training.conftest import EXPERIMENTS, MNIST_DIR, REQUIRED_KEYS, write_study
@@ -62,6 +63,9 @@ def _check_run(run: Path, epochs: int) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "complete" and summary["epochs_completed"] == epochs
     assert summary["sample_epochs"] == list(range(0, epochs + 1))
+    assert summary["grid"] == {"columns": rf.GRID_COLUMNS, "padding": rf.GRID_PADDING}
+    with Image.open(run / rf.sample_name(0)) as image:  # the record is what was drawn
+        assert image.width == rf.GRID_COLUMNS * (32 + rf.GRID_PADDING) + rf.GRID_PADDING
     assert summary["final"] == {k: v for k, v in epochs_rows[-1].items() if k in metrics[0]
                                 and k not in ("step", "epoch", "elapsed_s")}
     checkpoint = torch.load(run / rf.LAST_CHECKPOINT, weights_only=True)

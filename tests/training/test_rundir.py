@@ -47,6 +47,17 @@ def test_grid_is_8x8_with_2px_padding(tmp_path: Path) -> None:
         assert image.size == (side, side)
 
 
+def test_a_writer_draws_and_records_its_own_grid_geometry(tmp_path: Path) -> None:
+    """The geometry a writer draws with is the one it hands summary.json (`grid`)."""
+    writer = RunWriter(tmp_path, columns=4, padding=1)
+    writer.start()
+    writer.write_grid(1, torch.rand(64, 3, 16, 16) * 2 - 1)
+    with Image.open(tmp_path / rf.sample_name(1)) as image:
+        assert image.size == (4 * 17 + 1, 16 * 17 + 1)
+    assert writer.grid == {"columns": 4, "padding": 1}
+    assert RunWriter(tmp_path).grid == {"columns": rf.GRID_COLUMNS, "padding": rf.GRID_PADDING}
+
+
 def test_real_grid_takes_uint8_images(tmp_path: Path) -> None:
     writer = RunWriter(tmp_path)
     images = torch.randint(0, 256, (80, 1, 8, 8), dtype=torch.uint8)

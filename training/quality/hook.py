@@ -31,7 +31,7 @@ from training.metrics import Settings, measure, prepare_reference
 from training.metrics.measure import SAMPLES_KEY, SECONDS_KEY, Reference
 from training.quality.ema import WeightAverage
 from training.quality.floor import study_floor
-from training.rundir import atomic_write, grid_pixels
+from training.rundir import atomic_write
 
 if TYPE_CHECKING:
     from training.loop import Trainer
@@ -164,7 +164,7 @@ class QualityHook(Hook):
                         if key not in (SAMPLES_KEY, SECONDS_KEY, "msssim_real")})
             grid = full_size(sample_fixed(averaged, trainer.fixed_noise),
                              self.config.dataset.image_size)
-            picture = grid_pixels(grid)
+            picture = writer.picture(grid)
             atomic_write(Path(writer.folder) / rf.ema_sample_name(epoch),
                          lambda handle: picture.save(handle, format="PNG"))
         self.measured.append(epoch)

@@ -6,9 +6,10 @@
  *   an <img class="epoch-image"> inside <a class="enlarge">, a <button class="play"> (one pass
  *   through the epochs; under prefers-reduced-motion it steps one epoch a press and a running
  *   pass stops) and, when quality found a best epoch, a <button class="best-stop" data-index>.
- * Lightbox: any <a class="enlarge"> opens its grid full size in a <dialog>; arrow keys pick a
- *   sample ("row 4, column 6"), Page Up / Page Down (or the buttons) go to the neighbouring
- *   epoch (a slider's frames, or the other grids of the same [data-gallery]); Escape closes.
+ * Lightbox: any <a class="enlarge" data-grid-columns data-grid-padding> opens its grid full size
+ *   in a <dialog>; arrow keys pick a sample ("row 4, column 6") by that geometry, Page Up /
+ *   Page Down (or the buttons) go to the neighbouring epoch (a slider's frames, or the other
+ *   grids of the same [data-gallery]); Escape closes.
  * Linked plots: a click, or Enter, on a <figure class="plot" data-axes data-x data-run> moves
  *   that run's slider to the grid of the epoch under the pointer and marks that step on every
  *   plot of the page; ?step=N or ?epoch=N in the URL does the same on load. */
@@ -184,27 +185,27 @@
     return box;
   }
 
-  // The grids' geometry comes from the run-folder contract (runformat.GRID_COLUMNS and
-  // GRID_PADDING), written by the build on this script's tag.
-  var script = document.currentScript;
-  function gridAttr(name, fallback) {
-    var value = script && script.getAttribute(name);
-    return value ? Number(value) : fallback;
+  // A grid's geometry is its run's (summary.json's `grid`), on its link as data-grid-columns
+  // and data-grid-padding; 8 and 2 when absent, as every older run was drawn.
+  function geometry(anchor) {
+    var cols = parseFloat(anchor.getAttribute("data-grid-columns"));
+    var pad = parseFloat(anchor.getAttribute("data-grid-padding"));
+    return {cols: cols > 0 ? cols : 8, pad: pad >= 0 ? pad : 2};
   }
-  var GRID = {cols: gridAttr("data-grid-columns", 8), pad: gridAttr("data-grid-padding", 2)};
   function gridSize() {
-    var width = box.img.naturalWidth || GRID.cols, height = box.img.naturalHeight || GRID.cols;
-    var side = (width - GRID.pad) / GRID.cols - GRID.pad;
-    var rows = side > 0 ? Math.max(1, Math.round((height - GRID.pad) / (side + GRID.pad))) : GRID.cols;
-    return {cols: GRID.cols, rows: rows, side: side, width: width, height: height};
+    var g = box.items[box.index].grid, cols = g.cols, pad = g.pad;
+    var width = box.img.naturalWidth || cols, height = box.img.naturalHeight || cols;
+    var side = (width - pad) / cols - pad;
+    var rows = side > 0 ? Math.max(1, Math.round((height - pad) / (side + pad))) : cols;
+    return {cols: cols, rows: rows, side: side, pad: pad, width: width, height: height};
   }
 
   function select(row, col) {
     box.row = row; box.col = col;
-    var size = gridSize();
-    var unit = (size.side + GRID.pad) / size.width * 100, unitY = (size.side + GRID.pad) / size.height * 100;
-    box.pick.style.left = (GRID.pad / size.width * 100 + col * unit) + "%";
-    box.pick.style.top = (GRID.pad / size.height * 100 + row * unitY) + "%";
+    var size = gridSize(), pad = size.pad;
+    var unit = (size.side + pad) / size.width * 100, unitY = (size.side + pad) / size.height * 100;
+    box.pick.style.left = (pad / size.width * 100 + col * unit) + "%";
+    box.pick.style.top = (pad / size.height * 100 + row * unitY) + "%";
     box.pick.style.width = (size.side / size.width * 100) + "%";
     box.pick.style.height = (size.side / size.height * 100) + "%";
     box.sample.textContent = "Row " + (row + 1) + ", column " + (col + 1) + " of " + box.items[box.index].label + ".";
@@ -230,7 +231,7 @@
 
   function itemOf(anchor) {
     var img = anchor.querySelector("img");
-    return {src: anchor.getAttribute("href"), alt: img ? img.alt : "",
+    return {src: anchor.getAttribute("href"), alt: img ? img.alt : "", grid: geometry(anchor),
             label: anchor.getAttribute("data-label") || (img ? img.alt : "")};
   }
 
@@ -243,9 +244,9 @@
     var index = 0;
     if (progression && sliders[progression.getAttribute("data-run")]) {
       var api = sliders[progression.getAttribute("data-run")];
-      var run = progression.getAttribute("data-run");
+      var run = progression.getAttribute("data-run"), grid = geometry(anchor);
       box.items = api.frames.map(function (frame) {
-        return {src: frame.src, alt: frame.alt, label: run + ", epoch " + frame.epoch};
+        return {src: frame.src, alt: frame.alt, grid: grid, label: run + ", epoch " + frame.epoch};
       });
       index = api.index();
       box.onMove = function (i) { api.stop(); api.moveTo(i); };
