@@ -18,17 +18,19 @@ from __future__ import annotations
 MATHJAX_ENTRY = "startup.js"
 """The one script tag a page with math carries, relative to MathJax's es5/ folder."""
 
+_COMPONENTS = ("input/tex", "output/chtml", "a11y/assistive-mml")  # the loader's `load`
+
 MATHJAX_PRELOAD = (
-    "core.js", "input/tex.js", "output/chtml.js", "output/chtml/fonts/tex.js",
-    "a11y/assistive-mml.js",
+    "core.js", *(f"{name}.js" for name in _COMPONENTS), "output/chtml/fonts/tex.js",
 )
-"""What ``startup.js`` goes on to load: named in ``<link rel=preload>`` so the browser
-fetches them alongside ``startup.js`` instead of one round trip later."""
+"""What ``startup.js`` goes on to load (the components, the core they need, CHTML's font
+data): named in ``<link rel=preload>`` so the browser fetches them alongside
+``startup.js`` instead of one round trip later."""
 
 MATHJAX_ON_DEMAND = ("ui/menu.js",)
 """Fetched when a reader asks for it (a right-click on a formula), never on page load."""
 
-_LOADER = "  loader: {load: ['input/tex', 'output/chtml', 'a11y/assistive-mml']},\n"
+_LOADER = f"  loader: {{load: [{', '.join(repr(name) for name in _COMPONENTS)}]}},\n"
 
 # Installs a capture-phase `contextmenu` listener: the first right-click on a formula loads
 # MathJax's menu, moves the page's math to a menu-aware document (as the menu itself does
