@@ -32,7 +32,7 @@ FLAT_TOLERANCE = 2 / 255  # tiles this close to the first are the same picture (
 
 def grid_attributes(run: Run) -> Markup:
     """The run's grid geometry on an enlargeable grid's link: the lightbox picks "row r,
-    column c" by it (THE SLIDER CONTRACT)."""
+    column c" by it."""
     columns, padding = run.grid
     return Markup(f'data-grid-columns="{columns}" data-grid-padding="{padding}"')
 
